@@ -1,0 +1,51 @@
+// One error model: a stable code, its HTTP status, and a message a user can act on.
+// Every failure leaves the service as {"error":{"code","message"}} through the one handler in app.ts.
+
+export const errorStatus = {
+  invalid_room: 400,
+  invalid_session: 400,
+  invalid_viewer: 400,
+  invalid_state: 400,
+  invalid_entry: 400,
+  invalid_body: 400,
+  invalid_json: 400,
+  missing_field: 400,
+  unknown_field: 400,
+  invalid_query: 400,
+  invalid_range: 400,
+  invalid_step: 400,
+  range_too_large: 400,
+  too_many_rooms: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  store_unavailable: 503,
+  database_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export class HttpError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** For 429 and 503: seconds the client should wait, sent as Retry-After. */
+    readonly retryAfterS?: number,
+  ) {
+    super(message);
+    this.statusCode = errorStatus[code];
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export const errorBody = (code: ErrorCode, message: string): ErrorBody => ({
+  error: { code, message },
+});

@@ -1,0 +1,138 @@
+// The presence store contract: the rules of SPEC section 2, implemented by the Redis store
+// and by the embedded in-process store, and checked by one contract test suite on both.
+
+export type SessionState = 'visible' | 'hidden';
+
+/** The timings behind every count, all from configuration. */
+export interface PresenceRules {
+  /** How long a visible session stays online after a heartbeat, in ms. */
+  visibleTtlMs: number;
+  /** How long a hidden (background) session stays online after a heartbeat, in ms. */
+  hiddenTtlMs: number;
+  /** How long a session stays online after it said leave, in ms. */
+  leaveGraceMs: number;
+  /** Interval told to visible pages, in ms. */
+  visibleIntervalMs: number;
+  /** Interval told to hidden pages, in ms. */
+  hiddenIntervalMs: number;
+}
+
+export interface Heartbeat {
+  room: string;
+  session: string;
+  /** Absent: the session counts as its own viewer. */
+  viewer?: string | undefined;
+  state: SessionState;
+  /** Where the viewer came from, for joins by entry. */
+  entry?: string | undefined;
+}
+
+export interface Peak {
+  sessions: number;
+  viewers: number;
+  /** Store time (epoch ms) the sessions peak was first reached; null when the room never had one. */
+  at: number | null;
+}
+
+export interface RoomCount {
+  sessions: number;
+  viewers: number;
+  visible: number;
+  /** Peak of the current live period (zeros when the room is not live). */
+  peak: Peak;
+  /** Store time of the reading, epoch ms. */
+  at: number;
+}
+
+export type HeartbeatOutcome =
+  | {
+      accepted: true;
+      sessions: number;
+      viewers: number;
+      /** True when this heartbeat made the session online (a join). */
+      joined: boolean;
+      /** Store time, epoch ms. */
+      at: number;
+    }
+  | {
+      accepted: false;
+      /** The session sent heartbeats faster than interval / 3; retry after this many ms. */
+      retryAfterMs: number;
+    };
+
+/** Accumulators of one room for the snapshot period that is open now. */
+export interface PeriodAccumulators {
+  /** Store time the period began, epoch ms: the last committed snapshot, or the room's first heartbeat. */
+  since: number;
+  peakSessions: number;
+  peakSessionsAt: number;
+  peakViewers: number;
+  peakViewersAt: number;
+  joins: number;
+  joinsByEntry: Record<string, number>;
+}
+
+export interface LivePeriodReading {
+  /** Store time the room got its first session, epoch ms. */
+  start: number;
+  /** Store time the room emptied (latest deadline of its last sessions); null while open. */
+  end: number | null;
+  peakSessions: number;
+  peakSessionsAt: number;
+  peakViewers: number;
+  peakViewersAt: number;
+  joins: number;
+  /** HyperLogLog estimate of distinct viewers over the live period. */
+  uniqueViewers: number;
+}
+
+/** What the snapshot job reads of one room, atomically, at one store time. */
+export interface RoomReading {
+  room: string;
+  /** Store time of the reading, epoch ms: the end of the snapshot period. */
+  at: number;
+  sessions: number;
+  viewers: number;
+  visible: number;
+  period: PeriodAccumulators;
+  /** The open live period, if the room is live. */
+  live: LivePeriodReading | null;
+  /** Live periods that ended and are not archived yet, oldest first. */
+  closed: LivePeriodReading[];
+}
+
+export interface ActiveRoom extends RoomCount {
+  room: string;
+}
+
+export interface PresenceStore {
+  /** 'redis' or 'embedded', for logs and /readyz. */
+  readonly kind: 'redis' | 'embedded';
+  heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome>;
+  /** Moves the session's deadline to now + leave grace; unknown sessions are fine. */
+  leave(room: string, session: string): Promise<void>;
+  count(room: string): Promise<RoomCount>;
+  counts(rooms: readonly string[]): Promise<Map<string, RoomCount>>;
+  /** Rooms with at least one online session, largest first. */
+  activeRooms(limit: number): Promise<ActiveRoom[]>;
+  /** Store time, epoch ms. */
+  now(): Promise<number>;
+  /** Resolves when the store answers; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  // --- archive side (used by the snapshot job only) ---
+  /** Rooms that may have something to archive (active since their last commit). */
+  roomsToArchive(): Promise<string[]>;
+  /** Reads each room's counts and accumulators at one store time per room, changing nothing. */
+  readRooms(rooms: readonly string[]): Promise<RoomReading[]>;
+  /**
+   * After the readings were written to PostgreSQL: subtracts what was read (so whatever was
+   * counted after the reading stays for the next period), drops the closed live periods that
+   * were read, and forgets rooms that are empty and fully archived.
+   */
+  commitReadings(readings: readonly RoomReading[]): Promise<void>;
+  /** A lock with an expiry, shared by every instance on the same store. */
+  tryLock(name: string, ttlMs: number): Promise<string | null>;
+  unlock(name: string, token: string): Promise<void>;
+}

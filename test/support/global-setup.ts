@@ -1,0 +1,2 @@
+// Placeholder; replaced by the Redis Cluster setup.
+export default function setup() {}
