@@ -1,0 +1,85 @@
+// Builds the browser client into dist/client: presence.js (classic script, global Headcount),
+// presence.mjs (ES module exporting join) and presence.d.ts. Run by `npm run build:client`.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import ts from 'typescript';
+
+export const clientSource = fileURLToPath(new URL('./presence.ts', import.meta.url));
+export const defaultClientDir = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+
+/** Browsers with fetch keepalive, sendBeacon and optional chaining. */
+const target = ['es2020'];
+
+async function bundle(format: 'iife' | 'esm'): Promise<string> {
+  const result = await build({
+    entryPoints: [clientSource],
+    bundle: true,
+    minify: true,
+    format,
+    target,
+    write: false,
+    legalComments: 'none',
+    ...(format === 'iife' ? { globalName: 'Headcount' } : {}),
+  });
+  return result.outputFiles[0]!.text;
+}
+
+function declarations(): string {
+  let text = '';
+  const program = ts.createProgram([clientSource], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    strict: true,
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  });
+  const { emitSkipped, diagnostics } = program.emit(undefined, (_name, data) => {
+    text = data;
+  });
+  if (emitSkipped) {
+    throw new Error(
+      `presence.d.ts not emitted: ${diagnostics.map((d) => d.messageText).join('; ')}`,
+    );
+  }
+  return text;
+}
+
+/** Writes by rename, so a server or test reading the directory never sees half a file. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+}
+
+export interface ClientFiles {
+  'presence.js': string;
+  'presence.mjs': string;
+  'presence.d.ts': string;
+}
+
+/** Builds the client into outDir (dist/client by default) and returns what it wrote. */
+export async function buildClient(outDir = defaultClientDir): Promise<ClientFiles> {
+  const [classic, module] = await Promise.all([bundle('iife'), bundle('esm')]);
+  const files: ClientFiles = {
+    'presence.js': classic,
+    'presence.mjs': module,
+    'presence.d.ts': declarations(),
+  };
+  await mkdir(outDir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) {
+    await writeAtomically(join(outDir, name), text);
+  }
+  return files;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { gzipSync } = await import('node:zlib');
+  const files = await buildClient();
+  const gzipped = gzipSync(files['presence.js'], { level: 9 }).length;
+  console.log(
+    `dist/client/presence.js: ${files['presence.js'].length} bytes, ${gzipped} bytes gzipped`,
+  );
+}

@@ -1,0 +1,49 @@
+// The browser client is loaded on every page that counts its viewers, so its size is a feature.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildClient, type ClientFiles } from '../../src/client/build.js';
+
+const maxGzippedBytes = 2 * 1024;
+
+describe('the browser client bundle', () => {
+  let outDir: string;
+  let files: ClientFiles;
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'headcount-client-'));
+    files = await buildClient(outDir);
+  });
+
+  afterAll(async () => {
+    await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('stays within 2 KiB gzipped as a classic script and as a module', () => {
+    for (const name of ['presence.js', 'presence.mjs'] as const) {
+      const gzipped = gzipSync(files[name], { level: 9 }).length;
+      expect(gzipped, `${name} gzipped`).toBeLessThanOrEqual(maxGzippedBytes);
+    }
+  });
+
+  it('depends on nothing: no import or require left in either file', () => {
+    for (const name of ['presence.js', 'presence.mjs'] as const) {
+      expect(files[name]).not.toMatch(/\bimport\s*[("'{*]|\brequire\(/);
+    }
+  });
+
+  it('defines the global Headcount as a classic script and exports join as a module', () => {
+    expect(files['presence.js']).toMatch(/^"use strict";var Headcount=/);
+    expect(files['presence.js']).not.toMatch(/\bexport\s*\{/);
+    expect(files['presence.mjs']).toMatch(/export\s*\{\s*\w+ as join\s*\}/);
+  });
+
+  it('ships type declarations for join and its options', () => {
+    expect(files['presence.d.ts']).toContain(
+      'export declare function join(options: JoinOptions): Handle;',
+    );
+    expect(files['presence.d.ts']).toContain('onCount?: (count: Count) => void;');
+  });
+});
