@@ -37,8 +37,13 @@ const env = z
       .min(0)
       .max(65_535)
       .default(8080),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    REDIS_URL: optionalUrl(/^rediss?:\/\/.+/, 'a redis:// or rediss:// URL (comma-separated with REDIS_CLUSTER=true)'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    REDIS_URL: optionalUrl(
+      /^rediss?:\/\/.+/,
+      'a redis:// or rediss:// URL (comma-separated with REDIS_CLUSTER=true)',
+    ),
     REDIS_CLUSTER: flag(false),
     REDIS_PREFIX: z
       .string()
@@ -155,7 +160,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
     },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
-    corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     adminToken,
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_S * 1000 },

@@ -1,0 +1,112 @@
+// Builds the Fastify app from its plugins; used by server.ts and by the tests.
+import bearerAuth from '@fastify/bearer-auth';
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type onRequestHookHandler,
+} from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { HttpError } from './errors.js';
+import errors from './plugins/errors.js';
+import storePlugin from './plugins/store.js';
+import type { PresenceStore } from './presence/store.js';
+import { routes } from './routes/index.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    /** onRequest hook for admin and analyst routes: Authorization: Bearer ADMIN_TOKEN. */
+    verifyAdmin: onRequestHookHandler;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  /** A store built by the caller (tests); otherwise one is built from config. */
+  store?: PresenceStore;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The body limit of every request, in bytes (SPEC: 2 KiB). */
+export const bodyLimitBytes = 2048;
+
+export async function buildApp({
+  config,
+  store,
+  logger = false,
+}: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    // Unknown fields are dropped rather than refused, so older servers accept newer clients.
+    ajv: { customOptions: { removeAdditional: 'all' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.decorate('readinessChecks', []);
+  await app.register(errors);
+
+  // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
+  app.addContentTypeParser(
+    'text/plain',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  const anyOrigin = config.corsOrigins.includes('*');
+  await app.register(cors, {
+    origin: anyOrigin ? '*' : config.corsOrigins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    exposedHeaders: ['Retry-After', 'ETag'],
+    maxAge: 86_400,
+  });
+
+  await app.register(storePlugin, { config, store });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    // Kept in Redis when there is one, so the limit holds across instances.
+    ...(app.redisClient
+      ? { redis: app.redisClient as Redis, nameSpace: `${config.prefix}:rl:` }
+      : {}),
+    // A limiter that cannot reach Redis lets the request through to the store, which answers 503.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(
+        'rate_limited',
+        `too many requests from this address: ${context.max} per ${context.after} at most`,
+        Math.ceil(context.ttl / 1000),
+      ),
+  });
+
+  await app.register(bearerAuth, {
+    keys: [config.adminToken],
+    addHook: false,
+    verifyErrorLogLevel: 'info',
+  });
+  app.decorate('verifyAdmin', app.verifyBearerAuth!);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Headcount',
+        version: '1',
+        description: 'How many people are here right now, and how many were here before.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  for (const route of routes) await app.register(route);
+  return app;
+}

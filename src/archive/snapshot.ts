@@ -1,0 +1,188 @@
+// The snapshot job: under a lock shared by every instance, reads each room's counts and
+// accumulators from the presence store, writes them to PostgreSQL in one transaction, and only
+// then lets the store forget what was written. A failed write leaves everything in the store,
+// so the next run covers the whole gap.
+import type { FastifyBaseLogger } from 'fastify';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Db } from '../db/client.js';
+import type { PresenceStore, RoomReading } from '../presence/store.js';
+import { writeReadings } from './writer.js';
+
+export const SNAPSHOT_LOCK = 'snapshot';
+
+export type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
+
+export interface SnapshotDeps {
+  store: PresenceStore;
+  db: Db;
+  log: Logger;
+  /** Rooms read from the store per call (default 500). */
+  batchSize?: number;
+  /** Expiry of the lock, ms: the longest a run may take before another instance may start one. */
+  lockTtlMs?: number;
+  /**
+   * Keep the lock after a successful run until it expires, so that an instance whose clock is a
+   * little behind does not archive the same period a second time. Failed runs release it at once.
+   */
+  holdLockOnSuccess?: boolean;
+}
+
+export interface SnapshotRun {
+  status: 'ok' | 'skipped' | 'failed';
+  /** When the run finished, epoch ms (this instance's clock). */
+  at: number;
+  /** Rooms read from the store. */
+  rooms: number;
+  /** Snapshot rows written. */
+  written: number;
+  /** Duration, ms. */
+  ms: number;
+  /** Why the run failed (for logs and /readyz; never sent to clients). */
+  error?: string;
+}
+
+const DEFAULT_LOCK_TTL_MS = 50_000;
+const DEFAULT_BATCH = 500;
+
+/** One run of the snapshot job. Never throws: a failure is reported in the result and the log. */
+export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
+  const started = performance.now();
+  const result = (
+    status: SnapshotRun['status'],
+    rooms: number,
+    written: number,
+    error?: string,
+  ) => ({
+    status,
+    at: Date.now(),
+    rooms,
+    written,
+    ms: Math.round(performance.now() - started),
+    ...(error === undefined ? {} : { error }),
+  });
+
+  let token: string | null;
+  try {
+    token = await deps.store.tryLock(SNAPSHOT_LOCK, deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS);
+  } catch (err) {
+    deps.log.warn({ err }, 'snapshot: presence store unavailable; nothing archived this period');
+    return result('failed', 0, 0, message(err));
+  }
+  if (token === null) {
+    deps.log.debug('snapshot: another instance holds the lock; skipped');
+    return result('skipped', 0, 0);
+  }
+
+  let readings: RoomReading[] = [];
+  let ok = false;
+  try {
+    const rooms = await deps.store.roomsToArchive();
+    const batchSize = deps.batchSize ?? DEFAULT_BATCH;
+    for (let i = 0; i < rooms.length; i += batchSize) {
+      readings = readings.concat(await deps.store.readRooms(rooms.slice(i, i + batchSize)));
+    }
+    const written = await writeReadings(deps.db, readings);
+    // Only what is safely in PostgreSQL may leave the store.
+    await deps.store.commitReadings(readings);
+    ok = true;
+    const run = result('ok', readings.length, written.snapshots);
+    deps.log.info(
+      { rooms: run.rooms, written: run.written, entries: written.entries, ms: run.ms },
+      'snapshot: archived',
+    );
+    return run;
+  } catch (err) {
+    deps.log.error(
+      { err, rooms: readings.length },
+      'snapshot: failed; the readings stay in the store and the next run covers this period',
+    );
+    return result('failed', readings.length, 0, message(err));
+  } finally {
+    if (!(ok && deps.holdLockOnSuccess)) {
+      await deps.store.unlock(SNAPSHOT_LOCK, token).catch((err: unknown) => {
+        deps.log.warn({ err }, 'snapshot: could not release the lock; it will expire');
+      });
+    }
+  }
+}
+
+export interface SnapshotCounters {
+  ok: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface SnapshotJob {
+  /** The latest run of this instance (null before the first), for /readyz and /metrics. */
+  readonly lastRun: SnapshotRun | null;
+  /** The latest successful run of this instance. */
+  readonly lastSuccess: SnapshotRun | null;
+  readonly runs: Readonly<SnapshotCounters>;
+  /** Runs now (unless a run is already going), outside the schedule. */
+  runNow(): Promise<SnapshotRun>;
+  /** Stops the schedule and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+export interface SnapshotJobOptions extends Omit<SnapshotDeps, 'lockTtlMs' | 'holdLockOnSuccess'> {
+  /** node-cron expression; a leading seconds field is allowed. */
+  cron: string;
+}
+
+/**
+ * Schedules runSnapshot. Runs never overlap on one instance; across instances the lock lasts 80 %
+ * of the shortest gap of the schedule and is held after a success, so each period is archived once.
+ */
+export function startSnapshotJob(options: SnapshotJobOptions): SnapshotJob {
+  if (!cron.validate(options.cron)) throw new Error(`invalid cron expression: ${options.cron}`);
+  let lastRun: SnapshotRun | null = null;
+  let lastSuccess: SnapshotRun | null = null;
+  const runs: SnapshotCounters = { ok: 0, skipped: 0, failed: 0 };
+  let running: Promise<SnapshotRun> | null = null;
+
+  const task: ScheduledTask = cron.createTask(options.cron, () => run(), {
+    name: 'snapshot',
+    noOverlap: true,
+  });
+  const lockTtlMs = Math.max(500, Math.floor(shortestGapMs(task) * 0.8));
+
+  function run(): Promise<SnapshotRun> {
+    running ??= runSnapshot({ ...options, lockTtlMs, holdLockOnSuccess: true })
+      .then((r) => {
+        lastRun = r;
+        runs[r.status] += 1;
+        if (r.status === 'ok') lastSuccess = r;
+        return r;
+      })
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  void task.start();
+  return {
+    get lastRun() {
+      return lastRun;
+    },
+    get lastSuccess() {
+      return lastSuccess;
+    },
+    runs,
+    runNow: run,
+    async stop() {
+      await task.destroy();
+      await running;
+    },
+  };
+}
+
+/** The shortest gap between the schedule's next runs, ms (fallback one minute). */
+function shortestGapMs(task: ScheduledTask): number {
+  const next = task.getNextRuns(6).map((d) => d.getTime());
+  let gap = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < next.length; i++) gap = Math.min(gap, next[i]! - next[i - 1]!);
+  return Number.isFinite(gap) && gap > 0 ? gap : 60_000;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -1,0 +1,35 @@
+// The archive database as a Fastify decoration (`app.db`), opened and migrated at start and
+// closed with the app.
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { type Database, openDatabase } from './client.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Database;
+  }
+}
+
+export interface DbPluginOptions {
+  config: Pick<Config, 'databaseUrl' | 'dataDir'>;
+  /** A database opened by the caller (tests share one per file); it is not closed with the app. */
+  database?: Database;
+}
+
+export default fp<DbPluginOptions>(
+  async (app, { config, database }) => {
+    const db =
+      database ??
+      (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+    if (!database) {
+      app.log.info(
+        db.kind === 'pglite'
+          ? `archive database: embedded PostgreSQL (PGlite) in ${config.dataDir} (set DATABASE_URL to use a server)`
+          : 'archive database: PostgreSQL',
+      );
+      app.addHook('onClose', async () => db.close());
+    }
+    app.decorate('db', db);
+  },
+  { name: 'db' },
+);

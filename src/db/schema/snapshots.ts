@@ -1,0 +1,78 @@
+// One row per room per snapshot period, and the joins of that period split by entry.
+// Every time is timestamptz in UTC; every count is a whole number of sessions or viewers.
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const utc = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
+
+export const snapshots = pgTable(
+  'snapshots',
+  {
+    /** Room id, as sent by pages (case-sensitive). */
+    room: text('room').notNull(),
+    /** Start of the period this row covers (store time, UTC): the end of the room's previous row, or its first heartbeat. */
+    periodStart: utc('period_start').notNull(),
+    /** End of the period (store time, UTC): when the counts below were read. Longer than one cron period after a gap. */
+    periodEnd: utc('period_end').notNull(),
+    /** Online sessions (open tabs) at period_end. */
+    sessions: integer('sessions').notNull(),
+    /** Distinct viewers among the online sessions at period_end. */
+    viewers: integer('viewers').notNull(),
+    /** Online sessions whose latest heartbeat said the page was in the foreground, at period_end. */
+    visible: integer('visible').notNull(),
+    /** Highest number of online sessions in the period (at least `sessions`). */
+    peakSessions: integer('peak_sessions').notNull(),
+    /** When peak_sessions was first reached in the period; null when the peak is 0. */
+    peakSessionsAt: utc('peak_sessions_at'),
+    /** Highest number of distinct viewers in the period (at least `viewers`). */
+    peakViewers: integer('peak_viewers').notNull(),
+    /** When peak_viewers was first reached in the period; null when the peak is 0. */
+    peakViewersAt: utc('peak_viewers_at'),
+    /** Sessions that became online in the period (first heartbeat, or back after expiring). */
+    joins: integer('joins').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshots_pkey', columns: [t.room, t.periodEnd] }),
+    // A period starts where the room's previous one ended, so no two rows of a room share a start;
+    // a longer reading of the same period replaces the shorter one instead of counting it twice.
+    uniqueIndex('snapshots_room_period_start_key').on(t.room, t.periodStart),
+    index('snapshots_period_start_idx').on(t.periodStart),
+    check('snapshots_period_check', sql`${t.periodEnd} >= ${t.periodStart}`),
+    check(
+      'snapshots_counts_check',
+      sql`${t.sessions} >= 0 AND ${t.viewers} >= 0 AND ${t.visible} >= 0 AND ${t.joins} >= 0 AND ${t.peakSessions} >= ${t.sessions} AND ${t.peakViewers} >= ${t.viewers}`,
+    ),
+  ],
+);
+
+export const snapshotEntries = pgTable(
+  'snapshot_entries',
+  // No foreign key to snapshots: drizzle-kit writes references as "public"."snapshots", which would
+  // tie the archive to the public schema; the writer replaces a row's entries together with the row.
+  {
+    /** Room id of the snapshot row. */
+    room: text('room').notNull(),
+    /** period_end of the snapshot row this belongs to. */
+    periodEnd: utc('period_end').notNull(),
+    /** Where the joining viewers came from, as the page sent it (at most 64 characters). */
+    entry: text('entry').notNull(),
+    /** Sessions that joined in the period with this entry. */
+    joins: integer('joins').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshot_entries_pkey', columns: [t.room, t.periodEnd, t.entry] }),
+    check('snapshot_entries_joins_check', sql`${t.joins} > 0`),
+  ],
+);
+
+export type SnapshotRow = typeof snapshots.$inferInsert;
+export type SnapshotEntryRow = typeof snapshotEntries.$inferInsert;

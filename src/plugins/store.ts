@@ -1,0 +1,48 @@
+// The presence store as a Fastify decoration: Redis when REDIS_URL is set, the embedded
+// in-process store otherwise. Closed with the app.
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { MemoryPresenceStore } from '../presence/memory-store.js';
+import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
+import { RedisPresenceStore } from '../presence/redis-store.js';
+import type { PresenceStore } from '../presence/store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    store: PresenceStore;
+    /** The Redis client behind the store, shared with the rate limiter; null when embedded. */
+    redisClient: RedisClient | null;
+  }
+}
+
+export interface StorePluginOptions {
+  config: Config;
+  /** A store built by the caller (tests); it is closed with the app all the same. */
+  store?: PresenceStore;
+}
+
+export default fp<StorePluginOptions>(
+  async (app, { config, store }) => {
+    let redis: RedisClient | null = null;
+    if (!store && config.redis) {
+      redis = createRedisClient(config.redis);
+      store = new RedisPresenceStore(redis, config.rules, config.redis.prefix);
+      // Start even if Redis is down: requests answer 503 and /readyz says so until it is back.
+      await waitForReady(redis, 3_000).catch((err: Error) =>
+        app.log.warn(`Redis is not reachable yet (${err.message}); retrying in the background`),
+      );
+    }
+    store ??= new MemoryPresenceStore(config.rules);
+    if (store.kind === 'embedded') {
+      app.log.info(
+        'presence store: embedded, in-process (single instance only; set REDIS_URL to share)',
+      );
+    } else {
+      app.log.info('presence store: Redis');
+    }
+    app.decorate('store', store);
+    app.decorate<RedisClient | null>('redisClient', redis);
+    app.addHook('onClose', async () => store.close());
+  },
+  { name: 'store' },
+);

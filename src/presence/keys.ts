@@ -1,0 +1,44 @@
+// Every Redis key name comes from here. One prefix; the keys of one room share the hash tag
+// {room}, so each script touches a single slot and runs unchanged on Redis Cluster.
+
+export interface RoomKeys {
+  /** Sorted set: visible session → deadline (epoch ms). */
+  visible: string;
+  /** Sorted set: hidden session → deadline (epoch ms). A session is in exactly one of the two. */
+  hidden: string;
+  /** Sorted set: viewer → latest deadline of their sessions (epoch ms). */
+  viewers: string;
+  /** Hash: accumulators of the open snapshot period (since, peaks, joins, joins by entry). */
+  period: string;
+  /** Hash: the open live period (start, peaks, joins). */
+  live: string;
+  /** HyperLogLog of the viewers seen in the open live period. */
+  uniques: string;
+  /** Hash: live periods that ended and are not archived yet, start (ms) → JSON. */
+  closed: string;
+  /** Prefix of the per-session string keys (value: state + viewer, TTL = deadline). */
+  sessionPrefix: string;
+}
+
+export function roomKeys(prefix: string, room: string): RoomKeys {
+  const base = `${prefix}:{${room}}:`;
+  return {
+    visible: `${base}v`,
+    hidden: `${base}h`,
+    viewers: `${base}w`,
+    period: `${base}a`,
+    live: `${base}l`,
+    uniques: `${base}u`,
+    closed: `${base}c`,
+    sessionPrefix: `${base}s:`,
+  };
+}
+
+/** Sorted set of every room that had a session: room → latest deadline (epoch ms). */
+export const roomIndexKey = (prefix: string) => `${prefix}:rooms`;
+
+export const lockKey = (prefix: string, name: string) => `${prefix}:lock:${name}`;
+
+/** The viewers-set member of a session: its viewer, or the session itself (`~` is not an id character). */
+export const viewerMember = (session: string, viewer: string | undefined) =>
+  viewer ?? `~${session}`;

@@ -1,0 +1,227 @@
+// The presence rules on Redis: a TTL key per session, sorted sets per room counted by range,
+// one Lua script per operation (registered once with defineCommand), Redis TIME everywhere.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Result } from 'ioredis';
+import { lockKey, roomIndexKey, roomKeys, viewerMember } from './keys.js';
+import { commitArgs, parseReading } from './readings.js';
+import type { RedisClient } from './redis-client.js';
+import type {
+  ActiveRoom,
+  Heartbeat,
+  HeartbeatOutcome,
+  PresenceRules,
+  PresenceStore,
+  RoomCount,
+  RoomReading,
+} from './store.js';
+import { guard } from './unavailable.js';
+
+// Scripts live in src/presence/lua; this path resolves from src/ and from dist/ alike.
+const luaDir = fileURLToPath(new URL('../../src/presence/lua/', import.meta.url));
+const lua = (file: string) => readFileSync(`${luaDir}${file}`, 'utf8');
+
+type Reply = (string | number)[];
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    hcHeartbeat(...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    hcLeave(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    hcCount(...keys: string[]): Result<number[], Context>;
+    hcRead(...keys: string[]): Result<Reply, Context>;
+    hcCommit(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    hcUnlock(key: string, token: string): Result<number, Context>;
+  }
+}
+
+function defineScripts(redis: RedisClient) {
+  redis.defineCommand('hcHeartbeat', { numberOfKeys: 8, lua: lua('heartbeat-8.lua') });
+  redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: lua('leave-4.lua') });
+  redis.defineCommand('hcCount', { numberOfKeys: 4, lua: lua('count-4.lua') });
+  redis.defineCommand('hcRead', { numberOfKeys: 7, lua: lua('read-room-7.lua') });
+  redis.defineCommand('hcCommit', { numberOfKeys: 7, lua: lua('commit-room-7.lua') });
+  redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
+}
+
+const toCount = (reply: number[]): RoomCount => {
+  const [at, sessions, viewers, visible, peakSessions, peakViewers, peakAt] = reply as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    sessions,
+    viewers,
+    visible,
+    peak: { sessions: peakSessions, viewers: peakViewers, at: peakAt < 0 ? null : peakAt },
+    at,
+  };
+};
+
+export class RedisPresenceStore implements PresenceStore {
+  readonly kind = 'redis';
+  private readonly index: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly rules: PresenceRules,
+    private readonly prefix: string,
+  ) {
+    defineScripts(redis);
+    this.index = roomIndexKey(prefix);
+  }
+
+  heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome> {
+    const k = roomKeys(this.prefix, hb.room);
+    const visible = hb.state === 'visible';
+    const ttlMs = visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
+    const intervalMs = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
+    return guard(async () => {
+      // Sent together (auto-pipelined): one round trip. The room index is a key of its own
+      // slot on Cluster, so it cannot live inside the room's script.
+      const [reply] = await Promise.all([
+        this.redis.hcHeartbeat(
+          k.sessionPrefix + hb.session,
+          k.visible,
+          k.hidden,
+          k.viewers,
+          k.period,
+          k.live,
+          k.uniques,
+          k.closed,
+          hb.session,
+          viewerMember(hb.session, hb.viewer),
+          visible ? 'v' : 'h',
+          ttlMs,
+          Math.floor(intervalMs / 3),
+          hb.entry ?? '',
+        ),
+        this.redis.zadd(this.index, 'GT', Date.now() + ttlMs, hb.room),
+      ]);
+      if (reply[0] === 0) return { accepted: false, retryAfterMs: reply[1]! };
+      const [, sessions, viewers, joined, at] = reply as [number, number, number, number, number];
+      return { accepted: true, sessions, viewers, joined: joined === 1, at };
+    });
+  }
+
+  leave(room: string, session: string): Promise<void> {
+    const k = roomKeys(this.prefix, room);
+    return guard(async () => {
+      await this.redis.hcLeave(
+        k.sessionPrefix + session,
+        k.visible,
+        k.hidden,
+        k.viewers,
+        session,
+        this.rules.leaveGraceMs,
+      );
+    });
+  }
+
+  count(room: string): Promise<RoomCount> {
+    const k = roomKeys(this.prefix, room);
+    return guard(async () =>
+      toCount(await this.redis.hcCount(k.visible, k.hidden, k.viewers, k.live)),
+    );
+  }
+
+  async counts(rooms: readonly string[]): Promise<Map<string, RoomCount>> {
+    const counts = await Promise.all(rooms.map((room) => this.count(room)));
+    return new Map(rooms.map((room, i) => [room, counts[i]!]));
+  }
+
+  async activeRooms(limit: number): Promise<ActiveRoom[]> {
+    // The index is scored on the instances' clocks: a hint, with a minute of slack; the counts
+    // that decide are read on Redis time.
+    const now = await this.now();
+    const rooms = await guard(() => this.redis.zrangebyscore(this.index, now - 60_000, '+inf'));
+    const counts = await this.counts(rooms);
+    return [...counts]
+      .map(([room, count]) => ({ room, ...count }))
+      .filter((r) => r.sessions > 0)
+      .sort((a, b) => b.sessions - a.sessions || a.room.localeCompare(b.room))
+      .slice(0, limit);
+  }
+
+  now(): Promise<number> {
+    return guard(async () => {
+      const [s, us] = await this.redis.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    });
+  }
+
+  async ping(): Promise<void> {
+    await guard(() => this.redis.ping());
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  roomsToArchive(): Promise<string[]> {
+    return guard(() => this.redis.zrange(this.index, 0, -1));
+  }
+
+  readRooms(rooms: readonly string[]): Promise<RoomReading[]> {
+    return guard(async () => {
+      const readings = await Promise.all(
+        rooms.map(async (room) => {
+          const k = roomKeys(this.prefix, room);
+          const reply = await this.redis.hcRead(
+            k.visible,
+            k.hidden,
+            k.viewers,
+            k.period,
+            k.live,
+            k.uniques,
+            k.closed,
+          );
+          return parseReading(room, reply);
+        }),
+      );
+      // Rooms with nothing to archive leave the index; a heartbeat puts a room back.
+      const idle = rooms.filter((_, i) => readings[i] === null);
+      if (idle.length > 0) await this.redis.zrem(this.index, ...idle);
+      return readings.filter((r): r is RoomReading => r !== null);
+    });
+  }
+
+  commitReadings(readings: readonly RoomReading[]): Promise<void> {
+    return guard(async () => {
+      await Promise.all(
+        readings.map(async (reading) => {
+          const k = roomKeys(this.prefix, reading.room);
+          const forget = await this.redis.hcCommit(
+            k.visible,
+            k.hidden,
+            k.viewers,
+            k.period,
+            k.live,
+            k.uniques,
+            k.closed,
+            ...commitArgs(reading),
+          );
+          // A heartbeat between the script and this ZREM puts the room back at its next beat;
+          // its accumulators stay in the room's keys until then, so nothing is lost.
+          if (forget === 1) await this.redis.zrem(this.index, reading.room);
+        }),
+      );
+    });
+  }
+
+  async tryLock(name: string, ttlMs: number): Promise<string | null> {
+    const token = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const ok = await guard(() =>
+      this.redis.set(lockKey(this.prefix, name), token, 'PX', ttlMs, 'NX'),
+    );
+    return ok === 'OK' ? token : null;
+  }
+
+  async unlock(name: string, token: string): Promise<void> {
+    await guard(() => this.redis.hcUnlock(lockKey(this.prefix, name), token));
+  }
+}

@@ -1,0 +1,23 @@
+// Conditional GET for public reads: a weak ETag from what the reading says (not from its
+// timestamp), Cache-Control for shared caches, and 304 when the client already has it.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RoomCount } from '../presence/store.js';
+
+export const countTag = (c: RoomCount) =>
+  `W/"${c.sessions}.${c.viewers}.${c.visible}.${c.peak.sessions}.${c.peak.viewers}.${c.peak.at ?? 0}"`;
+
+/** Sets the cache headers; true when a 304 was sent and the handler has nothing more to do. */
+export function notModified(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  etag: string,
+  maxAgeS: number,
+): boolean {
+  reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeS}`);
+  const match = request.headers['if-none-match'];
+  if (match?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
+    reply.code(304).send();
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,86 @@
+// GET /v1/rooms/:room/count and GET /v1/counts: what pages and dashboards poll. Public and
+// cacheable: an ETag from the counts, Cache-Control, 304 on If-None-Match.
+import { createHash } from 'node:crypto';
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { HttpError } from '../errors.js';
+import type { RoomCount } from '../presence/store.js';
+import { countTag, notModified } from './cache.js';
+import { Count, errorResponses, fieldRules, RoomParams } from './schemas.js';
+
+const maxRooms = 100;
+const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+export const countBody = (room: string, c: RoomCount) => ({
+  room,
+  sessions: c.sessions,
+  viewers: c.viewers,
+  visible: c.visible,
+  peak: {
+    sessions: c.peak.sessions,
+    viewers: c.peak.viewers,
+    at: c.peak.at === null ? null : new Date(c.peak.at).toISOString(),
+  },
+  at: new Date(c.at).toISOString(),
+});
+
+const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const maxAgeS = app.config.countMaxAgeS;
+
+  app.get(
+    '/v1/rooms/:room/count',
+    {
+      schema: {
+        summary: 'Live count of one room (zeros for an empty or unknown room)',
+        tags: ['presence'],
+        params: RoomParams,
+        response: { 200: Count, 304: Type.Null(), ...errorResponses(400, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const count = await app.store.count(request.params.room);
+      if (notModified(request, reply, countTag(count), maxAgeS)) return reply;
+      return countBody(request.params.room, count);
+    },
+  );
+
+  app.get(
+    '/v1/counts',
+    {
+      schema: {
+        summary: `Live counts of up to ${maxRooms} rooms in one call`,
+        tags: ['presence'],
+        querystring: Type.Object({
+          rooms: Type.String({ minLength: 1, description: 'Comma-separated room ids.' }),
+        }),
+        response: {
+          200: Type.Object({
+            rooms: Type.Record(Type.String(), Count),
+            at: Type.String({ format: 'date-time' }),
+          }),
+          ...errorResponses(400, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const rooms = [...new Set(request.query.rooms.split(','))];
+      if (rooms.length > maxRooms) {
+        throw new HttpError('too_many_rooms', `ask for at most ${maxRooms} rooms per call`);
+      }
+      const bad = rooms.find((r) => !roomPattern.test(r));
+      if (bad !== undefined)
+        throw new HttpError('invalid_room', `${fieldRules.room} (got "${bad}")`);
+      const counts = await app.store.counts(rooms);
+      const tags = rooms.map((r) => countTag(counts.get(r)!)).join(',');
+      if (notModified(request, reply, `W/"${hash(tags)}"`, maxAgeS)) return reply;
+      const at = Math.max(...[...counts.values()].map((c) => c.at));
+      return {
+        rooms: Object.fromEntries(rooms.map((r) => [r, countBody(r, counts.get(r)!)])),
+        at: new Date(at).toISOString(),
+      };
+    },
+  );
+};
+
+const hash = (text: string) => createHash('sha1').update(text).digest('base64url').slice(0, 16);
+
+export default countRoutes;

@@ -1,0 +1,82 @@
+// POST /v1/heartbeat and POST /v1/leave: what pages send. JSON or text/plain (sendBeacon).
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { isbot } from 'isbot';
+import { HttpError } from '../errors.js';
+import { errorResponses, RoomId, SessionId, State, ViewerId } from './schemas.js';
+
+const HeartbeatBody = Type.Object({
+  room: RoomId,
+  session: SessionId,
+  viewer: Type.Optional(ViewerId),
+  state: Type.Optional(State),
+  entry: Type.Optional(Type.String({ maxLength: 64, description: 'Where the viewer came from.' })),
+});
+
+const HeartbeatResponse = Type.Object({
+  room: RoomId,
+  session: SessionId,
+  sessions: Type.Integer({ description: 'Online sessions in the room after this heartbeat.' }),
+  viewers: Type.Integer({ description: 'Distinct online viewers in the room.' }),
+  interval: Type.Integer({ description: 'Seconds until the next heartbeat (add ±10 % jitter).' }),
+  ttl: Type.Integer({
+    description: 'Seconds this session stays online without another heartbeat.',
+  }),
+  counted: Type.Boolean({ description: 'false when the client was recognised as a bot.' }),
+});
+
+const LeaveBody = Type.Object({ room: RoomId, session: SessionId });
+
+const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { rules, countBots } = app.config;
+  const visible = { intervalS: rules.visibleIntervalMs / 1000, ttlS: rules.visibleTtlMs / 1000 };
+  const hidden = { intervalS: rules.hiddenIntervalMs / 1000, ttlS: rules.hiddenTtlMs / 1000 };
+
+  app.post(
+    '/v1/heartbeat',
+    {
+      schema: {
+        summary: 'A page is open: count its session until its deadline',
+        tags: ['presence'],
+        body: HeartbeatBody,
+        response: { 200: HeartbeatResponse, ...errorResponses(400, 413, 415, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { room, session, viewer, entry } = request.body;
+      const state = request.body.state ?? 'visible';
+      const timing = state === 'visible' ? visible : hidden;
+      const reply = { room, session, interval: timing.intervalS, ttl: timing.ttlS };
+      if (!countBots && isbot(request.headers['user-agent'])) {
+        const count = await app.store.count(room);
+        return { ...reply, sessions: count.sessions, viewers: count.viewers, counted: false };
+      }
+      const outcome = await app.store.heartbeat({ room, session, viewer, state, entry });
+      if (!outcome.accepted) {
+        throw new HttpError(
+          'rate_limited',
+          `this session sent heartbeats too fast; one every ${Math.ceil(timing.intervalS / 3)} s at most`,
+          Math.ceil(outcome.retryAfterMs / 1000),
+        );
+      }
+      return { ...reply, sessions: outcome.sessions, viewers: outcome.viewers, counted: true };
+    },
+  );
+
+  app.post(
+    '/v1/leave',
+    {
+      schema: {
+        summary: 'A page closes: the session leaves after the leave grace',
+        tags: ['presence'],
+        body: LeaveBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await app.store.leave(request.body.room, request.body.session);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default heartbeatRoutes;

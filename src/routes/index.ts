@@ -1,0 +1,13 @@
+// Every route plugin, registered by app.ts. One file per resource.
+import type { FastifyPluginAsync } from 'fastify';
+import countRoutes from './count.js';
+import healthRoutes from './health.js';
+import heartbeatRoutes from './heartbeat.js';
+import roomsRoutes from './rooms.js';
+
+export const routes: FastifyPluginAsync[] = [
+  healthRoutes,
+  heartbeatRoutes,
+  countRoutes,
+  roomsRoutes,
+];

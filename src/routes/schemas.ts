@@ -1,0 +1,55 @@
+// Shapes shared by the routes: ids, counts and the error body. TypeBox gives both the JSON
+// schema (validation, serialisation, OpenAPI) and the TypeScript type.
+import { Type } from '@fastify/type-provider-typebox';
+
+const idPattern = '^[A-Za-z0-9._:@-]+$';
+
+/** Messages a user can act on, one per field; the error handler picks them by field name. */
+export const fieldRules = {
+  room: 'room must be 1-128 characters of A-Z a-z 0-9 . _ : - @',
+  session: 'session must be 8-128 characters of A-Z a-z 0-9 . _ : - @',
+  viewer: 'viewer must be 1-128 characters of A-Z a-z 0-9 . _ : - @',
+  state: 'state must be "visible" or "hidden"',
+  entry: 'entry must be a string of at most 64 characters',
+} as const;
+
+export const RoomId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
+export const SessionId = Type.String({ minLength: 8, maxLength: 128, pattern: idPattern });
+export const ViewerId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
+export const State = Type.Union([Type.Literal('visible'), Type.Literal('hidden')]);
+
+export const RoomParams = Type.Object({ room: RoomId });
+
+export const ErrorResponse = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable machine-readable code, e.g. invalid_room.' }),
+      message: Type.String({ description: 'What went wrong and what is allowed.' }),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const Peak = Type.Object({
+  sessions: Type.Integer({ description: 'Highest sessions in the current live period.' }),
+  viewers: Type.Integer({ description: 'Highest viewers in the current live period.' }),
+  at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description:
+      'When the sessions peak was first reached (ISO 8601, UTC); null when the room is empty.',
+  }),
+});
+
+export const Count = Type.Object({
+  room: RoomId,
+  sessions: Type.Integer({ description: 'Online sessions (open tabs).' }),
+  viewers: Type.Integer({ description: 'Distinct viewers among the online sessions.' }),
+  visible: Type.Integer({ description: 'Online sessions whose latest heartbeat said visible.' }),
+  peak: Peak,
+  at: Type.String({
+    format: 'date-time',
+    description: 'Store time of the reading (ISO 8601, UTC).',
+  }),
+});
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
