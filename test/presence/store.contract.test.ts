@@ -1,0 +1,292 @@
+// The rules of SPEC section 2, checked on every store: embedded, single Redis, Redis Cluster.
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Heartbeat, HeartbeatOutcome, PresenceStore } from '../../src/presence/store.js';
+import { fastRules, openStore, storeKinds } from '../support/stores.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const id = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
+
+const accepted = (outcome: HeartbeatOutcome) => {
+  if (!outcome.accepted)
+    throw new Error(`heartbeat refused, retry after ${outcome.retryAfterMs} ms`);
+  return outcome;
+};
+
+for (const kind of storeKinds) {
+  const opened = await openStore(kind);
+
+  describe.skipIf(!opened)(`presence store contract: ${kind}`, () => {
+    const store = opened?.store as PresenceStore;
+    afterAll(() => opened?.cleanup());
+    const beat = async (hb: Partial<Heartbeat> & { room: string; session: string }) =>
+      accepted(await store.heartbeat({ state: 'visible', ...hb }));
+
+    it('a first heartbeat puts the session online and counts as a join', async () => {
+      const room = id('room');
+      const first = await beat({ room, session: id('s') });
+      expect(first).toMatchObject({ sessions: 1, viewers: 1, joined: true });
+      expect(await store.count(room)).toMatchObject({ sessions: 1, viewers: 1, visible: 1 });
+    });
+
+    it('an empty or unknown room counts zeros, with no peak', async () => {
+      const count = await store.count(id('nobody'));
+      expect(count).toMatchObject({ sessions: 0, viewers: 0, visible: 0 });
+      expect(count.peak).toEqual({ sessions: 0, viewers: 0, at: null });
+    });
+
+    it('a repeated heartbeat neither doubles the count nor counts a join', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      await sleep(fastRules.visibleIntervalMs / 3 + 50);
+      const again = await beat({ room, session });
+      expect(again).toMatchObject({ sessions: 1, joined: false });
+    });
+
+    it('two tabs of one viewer count as two sessions and one viewer', async () => {
+      const room = id('room');
+      await beat({ room, session: id('s'), viewer: 'alice' });
+      const second = await beat({ room, session: id('s'), viewer: 'alice' });
+      expect(second).toMatchObject({ sessions: 2, viewers: 1 });
+    });
+
+    it('a session without a viewer is its own viewer and never merges with a viewer id', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      const other = await beat({ room, session: id('s'), viewer: session });
+      expect(other).toMatchObject({ sessions: 2, viewers: 2 });
+    });
+
+    it('a hidden session counts in sessions and viewers but not in visible', async () => {
+      const room = id('room');
+      await beat({ room, session: id('s') });
+      await beat({ room, session: id('s'), state: 'hidden' });
+      expect(await store.count(room)).toMatchObject({ sessions: 2, viewers: 2, visible: 1 });
+    });
+
+    it('a visible session goes offline after its ttl; a hidden one stays for the longer ttl', async () => {
+      const room = id('room');
+      await beat({ room, session: id('v') });
+      await beat({ room, session: id('h'), state: 'hidden' });
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect(await store.count(room)).toMatchObject({ sessions: 1, visible: 0, viewers: 1 });
+      await sleep(fastRules.hiddenTtlMs - fastRules.visibleTtlMs);
+      expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
+    });
+
+    it('a heartbeat after the session expired counts as a new join', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect((await beat({ room, session })).joined).toBe(true);
+    });
+
+    it('leave takes the session off after the leave grace, not at once', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      await store.leave(room, session);
+      expect((await store.count(room)).sessions).toBe(1);
+      await sleep(fastRules.leaveGraceMs + 150);
+      expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
+    });
+
+    it('a reload inside the leave grace neither dips nor doubles, and is not a join', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      await store.leave(room, session);
+      const reload = await beat({ room, session });
+      expect(reload).toMatchObject({ sessions: 1, viewers: 1, joined: false });
+      await sleep(fastRules.leaveGraceMs + 150);
+      expect((await store.count(room)).sessions).toBe(1);
+    });
+
+    it('leave of an unknown session, or twice, changes nothing', async () => {
+      const room = id('room');
+      await beat({ room, session: id('s') });
+      await store.leave(room, id('ghost'));
+      await store.leave(id('nowhere'), id('ghost'));
+      expect((await store.count(room)).sessions).toBe(1);
+    });
+
+    it('closing one of two tabs keeps the viewer while the other tab is online', async () => {
+      const room = id('room');
+      const first = id('s');
+      await beat({ room, session: first, viewer: 'bob' });
+      await sleep(50);
+      const second = id('s');
+      await beat({ room, session: second, viewer: 'bob' });
+      await store.leave(room, first);
+      await sleep(fastRules.leaveGraceMs + 150);
+      expect(await store.count(room)).toMatchObject({ sessions: 1, viewers: 1 });
+      await store.leave(room, second);
+      await sleep(fastRules.leaveGraceMs + 150);
+      expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
+    });
+
+    it('a tab coming back from hidden shortens its viewer to the visible ttl', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session, viewer: 'carol', state: 'hidden' });
+      await beat({ room, session, viewer: 'carol', state: 'visible' });
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
+    });
+
+    it('refuses a session sending faster than interval/3 in the same state, and says how long to wait', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session });
+      const refused = await store.heartbeat({ room, session, state: 'visible' });
+      expect(refused.accepted).toBe(false);
+      if (!refused.accepted) {
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(fastRules.visibleIntervalMs / 3);
+      }
+      expect((await store.heartbeat({ room, session, state: 'hidden' })).accepted).toBe(true);
+      expect((await store.count(room)).sessions).toBe(1);
+    });
+
+    it('keeps the exact peak of the live period with the time it was first reached', async () => {
+      const room = id('room');
+      const sessions = [id('s'), id('s'), id('s')];
+      for (const session of sessions) await beat({ room, session });
+      const peakAt = (await store.count(room)).peak.at;
+      for (const session of sessions.slice(1)) await store.leave(room, session);
+      await sleep(fastRules.leaveGraceMs + 150);
+      const count = await store.count(room);
+      expect(count.sessions).toBe(1);
+      expect(count.peak).toEqual({ sessions: 3, viewers: 3, at: peakAt });
+      expect(peakAt).toBeGreaterThan(0);
+    });
+
+    it('counts store time: readings carry the store clock', async () => {
+      const before = Date.now();
+      const at = (await store.count(id('room'))).at;
+      expect(Math.abs(at - before)).toBeLessThan(5_000);
+      expect(Math.abs((await store.now()) - at)).toBeLessThan(5_000);
+    });
+
+    it('counts many rooms in one call, and lists active rooms largest first', async () => {
+      const small = id('small');
+      const large = id('large');
+      await beat({ room: small, session: id('s') });
+      for (let i = 0; i < 3; i++) await beat({ room: large, session: id('s') });
+      const counts = await store.counts([small, large, id('empty')]);
+      expect([...counts.values()].map((c) => c.sessions)).toEqual([1, 3, 0]);
+      const active = await store.activeRooms(1000);
+      const mine = active.filter((r) => r.room === small || r.room === large).map((r) => r.room);
+      expect(mine).toEqual([large, small]);
+      expect(await store.activeRooms(1)).toHaveLength(1);
+    });
+
+    describe('archive side', () => {
+      it('reads joins, joins by entry and peaks of the period, and keeps what came after the reading', async () => {
+        const room = id('room');
+        await beat({ room, session: id('s'), entry: 'home' });
+        await beat({ room, session: id('s'), entry: 'home' });
+        await beat({ room, session: id('s'), entry: 'search' });
+        const [reading] = await store.readRooms([room]);
+        expect(reading).toMatchObject({ room, sessions: 3, viewers: 3, visible: 3 });
+        expect(reading!.period).toMatchObject({ joins: 3, peakSessions: 3, peakViewers: 3 });
+        expect(reading!.period.joinsByEntry).toEqual({ home: 2, search: 1 });
+        expect(reading!.live).toMatchObject({
+          joins: 3,
+          peakSessions: 3,
+          end: null,
+          uniqueViewers: 3,
+        });
+
+        await beat({ room, session: id('s'), entry: 'home' }); // after the reading
+        await store.commitReadings([reading!]);
+        const [next] = await store.readRooms([room]);
+        expect(next!.period).toMatchObject({ since: reading!.at, joins: 1, peakSessions: 4 });
+        expect(next!.period.joinsByEntry).toEqual({ home: 1 });
+        expect(next!.live).toMatchObject({ start: reading!.live!.start, joins: 4 });
+      });
+
+      it('starts the next period with the count at the reading as its peak', async () => {
+        const room = id('room');
+        await beat({ room, session: id('s') });
+        await beat({ room, session: id('s') });
+        const [reading] = await store.readRooms([room]);
+        await store.commitReadings([reading!]);
+        const [next] = await store.readRooms([room]);
+        expect(next!.period).toMatchObject({
+          peakSessions: 2,
+          peakSessionsAt: reading!.at,
+          joins: 0,
+        });
+      });
+
+      it('accumulates across readings that were never committed (the archive was down)', async () => {
+        const room = id('room');
+        await beat({ room, session: id('s') });
+        const [first] = await store.readRooms([room]);
+        await beat({ room, session: id('s') });
+        const [second] = await store.readRooms([room]);
+        expect(second!.period).toMatchObject({
+          since: first!.period.since,
+          joins: 2,
+          peakSessions: 2,
+        });
+      });
+
+      it('closes the live period when the room empties, ending at its last deadline', async () => {
+        const room = id('room');
+        const session = id('s');
+        await beat({ room, session, viewer: 'dave' });
+        await store.leave(room, session);
+        await sleep(fastRules.leaveGraceMs + 150);
+        const [reading] = await store.readRooms([room]);
+        expect(reading!.live).toBeNull();
+        expect(reading!.closed).toHaveLength(1);
+        const closed = reading!.closed[0]!;
+        expect(closed).toMatchObject({ peakSessions: 1, joins: 1, uniqueViewers: 1 });
+        expect(closed.end! - closed.start).toBeGreaterThanOrEqual(fastRules.leaveGraceMs - 5);
+        expect(closed.end!).toBeLessThanOrEqual(reading!.at);
+        await store.commitReadings([reading!]);
+        // Fully archived and empty: the room is forgotten.
+        expect(await store.roomsToArchive()).not.toContain(room);
+        expect(await store.readRooms([room])).toEqual([]);
+      });
+
+      it('keeps an ended live period when a new one starts before the archive ran', async () => {
+        const room = id('room');
+        const session = id('s');
+        await beat({ room, session });
+        await store.leave(room, session);
+        await sleep(fastRules.leaveGraceMs + 150);
+        await beat({ room, session: id('s') });
+        const [reading] = await store.readRooms([room]);
+        expect(reading!.closed).toHaveLength(1);
+        expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1 });
+        expect(reading!.live!.start).toBeGreaterThan(reading!.closed[0]!.end!);
+        await store.commitReadings([reading!]);
+        const [next] = await store.readRooms([room]);
+        expect(next!.closed).toEqual([]);
+        expect(next!.live!.start).toBe(reading!.live!.start);
+      });
+
+      it('lists rooms to archive and lets one holder at a time take a lock', async () => {
+        const room = id('room');
+        await beat({ room, session: id('s') });
+        expect(await store.roomsToArchive()).toContain(room);
+        const lock = id('lock');
+        const token = await store.tryLock(lock, 5_000);
+        expect(token).toBeTruthy();
+        expect(await store.tryLock(lock, 5_000)).toBeNull();
+        await store.unlock(lock, 'not-the-token');
+        expect(await store.tryLock(lock, 5_000)).toBeNull();
+        await store.unlock(lock, token!);
+        const again = await store.tryLock(lock, 5_000);
+        expect(again).toBeTruthy();
+        await store.unlock(lock, again!);
+      });
+    });
+  });
+}
