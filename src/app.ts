@@ -44,6 +44,8 @@ export async function buildApp({
   const app = Fastify({
     logger,
     bodyLimit: bodyLimitBytes,
+    // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
+    maxParamLength: 512,
     trustProxy: config.trustProxy,
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },

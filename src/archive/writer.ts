@@ -1,6 +1,6 @@
 // Writes what the snapshot job read from the presence store to PostgreSQL: one transaction,
 // multi-row statements, safe to repeat (a retry of the same readings changes nothing).
-import { getTableColumns, type SQL, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, lt, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client.js';
 import {
@@ -14,9 +14,6 @@ import {
   snapshots,
 } from '../db/schema/index.js';
 import type { LivePeriodReading, RoomReading } from '../presence/store.js';
-
-/** PostgreSQL's limit on bind parameters in one statement. */
-const MAX_PARAMETERS = 65_535;
 
 export interface WriteResult {
   /** Snapshot rows written (new, or replacing a shorter reading of the same period). */
@@ -66,13 +63,13 @@ export async function writeReadings(
 
   await db.transaction(async (tx) => {
     const written = new Set<string>();
-    for (const chunk of chunks(rows, snapshots)) {
+    {
       // A row exists for (room, period_start) only when a reading was written but never committed
       // to the store; the next reading of the room covers the same period and more, so it replaces
       // the shorter row. The same reading again (same period_end) changes nothing.
       const returned = await tx
         .insert(snapshots)
-        .values(chunk)
+        .select(recordset(snapshots, rows))
         .onConflictDoUpdate({
           target: [snapshots.room, snapshots.periodStart],
           set: {
@@ -101,7 +98,11 @@ export async function writeReadings(
           await tx
             .delete(snapshotEntries)
             .where(
-              sql`${snapshotEntries.room} = ${row.room} AND ${snapshotEntries.periodEnd} > ${row.periodStart} AND ${snapshotEntries.periodEnd} < ${row.periodEnd}`,
+              and(
+                eq(snapshotEntries.room, row.room),
+                gt(snapshotEntries.periodEnd, row.periodStart),
+                lt(snapshotEntries.periodEnd, row.periodEnd),
+              ),
             );
         }
       }
@@ -110,15 +111,15 @@ export async function writeReadings(
     result.unchanged = rows.length - written.size;
 
     const entries = latest.filter((r) => written.has(r.room)).flatMap(entryRows);
-    for (const chunk of chunks(entries, snapshotEntries)) {
-      await tx.insert(snapshotEntries).values(chunk).onConflictDoNothing();
+    if (entries.length > 0) {
+      await tx.insert(snapshotEntries).select(recordset(snapshotEntries, entries)).onConflictDoNothing();
     }
     result.entries = entries.length;
 
-    for (const chunk of chunks(live, livePeriods)) {
+    if (live.length > 0) {
       await tx
         .insert(livePeriods)
-        .values(chunk)
+        .select(recordset(livePeriods, live))
         .onConflictDoUpdate({
           target: [livePeriods.room, livePeriods.startedAt],
           set: {
@@ -140,10 +141,10 @@ export async function writeReadings(
         });
     }
 
-    for (const chunk of chunks(peaks, roomPeaks)) {
+    if (peaks.length > 0) {
       await tx
         .insert(roomPeaks)
-        .values(chunk)
+        .select(recordset(roomPeaks, peaks))
         .onConflictDoUpdate({
           target: roomPeaks.room,
           set: {
@@ -297,9 +298,35 @@ function roomPeakRows(
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
-/** Splits rows so that one statement stays under PostgreSQL's bind-parameter limit. */
-function* chunks<T>(rows: readonly T[], table: PgTable): Generator<T[]> {
-  const columns = Object.keys(getTableColumns(table)).length;
-  const size = Math.max(1, Math.floor(MAX_PARAMETERS / columns) - 1);
-  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+const recordTypes: Record<string, string> = {
+  PgText: 'text',
+  PgInteger: 'integer',
+  PgTimestamp: 'timestamptz',
+};
+
+/**
+ * Rows as `SELECT … FROM json_to_recordset($1::json)`: one parameter whatever the number of rows,
+ * so thousands of rows make one short statement that is cheap to build (Drizzle's VALUES lists
+ * cost about 0.2 ms of CPU per row) and stays far from PostgreSQL's 65 535-parameter limit.
+ * Columns come in table order, as Drizzle's INSERT … SELECT expects; a column with a default
+ * that the rows leave out gets the default (now()).
+ */
+function recordset<T extends Record<string, unknown>>(table: PgTable, rows: readonly T[]): SQL {
+  const columns = Object.entries(getTableColumns(table)).filter(
+    ([key, column]) => !(column.hasDefault && rows.every((row) => row[key] === undefined)),
+  );
+  const records = rows.map((row) => {
+    const record: Record<string, unknown> = {};
+    for (const [key, column] of columns) record[column.name] = row[key] ?? null;
+    return record;
+  });
+  const definitions = columns.map(([, column]) => {
+    const type = recordTypes[column.columnType];
+    if (!type) throw new Error(`no record type for ${column.name} (${column.columnType})`);
+    return sql`${sql.identifier(column.name)} ${sql.raw(type)}`;
+  });
+  const select = Object.values(getTableColumns(table)).map((column) =>
+    columns.some(([, c]) => c === column) ? sql`r.${sql.identifier(column.name)}` : sql`now()`,
+  );
+  return sql`select ${sql.join(select, sql`, `)} from json_to_recordset(${JSON.stringify(records)}::json) as r(${sql.join(definitions, sql`, `)})`;
 }

@@ -1,0 +1,95 @@
+// Reading the archive back for the history and periods routes: snapshots rolled up by step, and
+// live periods over a time range. Buckets are UTC and aligned on the epoch.
+import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { livePeriods, snapshots } from '../db/schema/index.js';
+
+/** Steps of the history, in ms. */
+export const stepMs = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
+export type Step = keyof typeof stepMs;
+export const steps = Object.keys(stepMs) as Step[];
+
+const stepInterval: Record<Step, string> = {
+  '1m': '1 minute',
+  '5m': '5 minutes',
+  '1h': '1 hour',
+  '1d': '1 day',
+};
+
+export interface HistoryPoint {
+  /** Start of the bucket (UTC); a snapshot counts for the bucket in which its period started. */
+  at: Date;
+  sessionsAvg: number;
+  sessionsLast: number;
+  viewersAvg: number;
+  viewersLast: number;
+  peakSessions: number;
+  peakSessionsAt: Date | null;
+  peakViewers: number;
+  joins: number;
+}
+
+/** Floors a time to the start of its bucket. */
+export const bucketStart = (ms: number, step: Step) => Math.floor(ms / stepMs[step]) * stepMs[step];
+
+/**
+ * One room's snapshots in [from, to) rolled up by step: max of peaks (with the time first
+ * reached), average and last of the counts, sum of joins. Buckets without snapshots are absent
+ * (the room was empty, or a longer row after an outage covers them).
+ */
+export async function readHistory(
+  db: Db,
+  q: { room: string; from: Date; to: Date; step: Step },
+): Promise<HistoryPoint[]> {
+  const bucket = sql`date_bin(${sql.raw(`'${stepInterval[q.step]}'`)}::interval, ${snapshots.periodStart}, timestamptz '1970-01-01 00:00:00+00')`;
+  return db
+    .select({
+      at: bucket.mapWith(snapshots.periodStart),
+      sessionsAvg: sql`avg(${snapshots.sessions})::double precision`.mapWith(Number),
+      sessionsLast: sql`(array_agg(${snapshots.sessions} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
+        Number,
+      ),
+      viewersAvg: sql`avg(${snapshots.viewers})::double precision`.mapWith(Number),
+      viewersLast: sql`(array_agg(${snapshots.viewers} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
+        Number,
+      ),
+      peakSessions: sql`max(${snapshots.peakSessions})`.mapWith(Number),
+      peakSessionsAt:
+        sql`(array_agg(${snapshots.peakSessionsAt} ORDER BY ${snapshots.peakSessions} DESC, ${snapshots.peakSessionsAt} ASC NULLS LAST))[1]`.mapWith(
+          snapshots.peakSessionsAt,
+        ),
+      peakViewers: sql`max(${snapshots.peakViewers})`.mapWith(Number),
+      joins: sql`sum(${snapshots.joins})::bigint`.mapWith(Number),
+    })
+    .from(snapshots)
+    .where(
+      and(
+        eq(snapshots.room, q.room),
+        gte(snapshots.periodStart, q.from),
+        lt(snapshots.periodStart, q.to),
+      ),
+    )
+    .groupBy(sql`1`)
+    .orderBy(sql`1`);
+}
+
+export type LivePeriod = typeof livePeriods.$inferSelect;
+
+/** One room's live periods that overlap [from, to), oldest first; the open one included. */
+export function readLivePeriods(
+  db: Db,
+  q: { room: string; from: Date; to: Date; limit: number },
+): Promise<LivePeriod[]> {
+  return db
+    .select()
+    .from(livePeriods)
+    .where(
+      and(
+        eq(livePeriods.room, q.room),
+        lt(livePeriods.startedAt, q.to),
+        or(isNull(livePeriods.endedAt), gt(livePeriods.endedAt, q.from)),
+      ),
+    )
+    .orderBy(asc(livePeriods.startedAt))
+    .limit(q.limit);
+}

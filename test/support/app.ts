@@ -1,0 +1,48 @@
+// The real app for route tests, on the embedded store or on Redis with a key prefix of its own.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { redisUrl } from './redis.js';
+import { deletePrefix, testConfig, uniquePrefix } from './stores.js';
+
+export const adminToken = 'test-admin-token-0123456789';
+export const browserAgent =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+export interface TestApp {
+  app: FastifyInstance;
+  close: () => Promise<void>;
+}
+
+/** Builds the app from an environment; with `redis: true` it runs on the test Redis. */
+export async function openApp(
+  env: Record<string, string | undefined> = {},
+  { redis = false }: { redis?: boolean } = {},
+): Promise<TestApp> {
+  const prefix = env.REDIS_PREFIX ?? uniquePrefix('app');
+  const config = testConfig({ REDIS_PREFIX: prefix, ...(redis ? { REDIS_URL: redisUrl } : {}), ...env });
+  const app = await buildApp({ config });
+  await app.ready();
+  return {
+    app,
+    close: async () => {
+      if (app.redisClient) await deletePrefix(app.redisClient, prefix).catch(() => undefined);
+      await app.close();
+    },
+  };
+}
+
+/** A heartbeat as a browser sends it. */
+export const heartbeat = (app: FastifyInstance, body: unknown, contentType = 'application/json') =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/heartbeat',
+    headers: { 'content-type': contentType, 'user-agent': browserAgent },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+export const countOf = async (app: FastifyInstance, room: string) =>
+  (await app.inject({ url: `/v1/rooms/${encodeURIComponent(room)}/count` })).json() as {
+    sessions: number;
+    viewers: number;
+    visible: number;
+  };
