@@ -26,6 +26,13 @@ export default fp<StorePluginOptions>(
     let redis: RedisClient | null = null;
     if (!store && config.redis) {
       redis = createRedisClient(config.redis);
+      // ioredis reconnects by itself; say so in the log now and then, not on every attempt.
+      let lastLogged = 0;
+      redis.on('error', (err: Error) => {
+        if (Date.now() - lastLogged < 10_000) return;
+        lastLogged = Date.now();
+        app.log.warn(`Redis: ${err.message}; reconnecting`);
+      });
       store = new RedisPresenceStore(redis, config.rules, config.redis.prefix);
       // Start even if Redis is down: requests answer 503 and /readyz says so until it is back.
       await waitForReady(redis, 3_000).catch((err: Error) =>

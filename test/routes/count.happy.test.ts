@@ -7,7 +7,12 @@ describe('GET /v1/rooms/:room/count and /v1/counts', () => {
   beforeAll(async () => {
     t = await openApp({ COUNT_MAX_AGE_S: '3' });
     await heartbeat(t.app, { room: 'live', session: 'session-c-001', viewer: 'ann' });
-    await heartbeat(t.app, { room: 'live', session: 'session-c-002', viewer: 'ann', state: 'hidden' });
+    await heartbeat(t.app, {
+      room: 'live',
+      session: 'session-c-002',
+      viewer: 'ann',
+      state: 'hidden',
+    });
   });
   afterAll(() => t.close());
 
@@ -23,7 +28,12 @@ describe('GET /v1/rooms/:room/count and /v1/counts', () => {
   it('answers zeros for a room nobody is in, not 404', async () => {
     const res = await t.app.inject({ url: '/v1/rooms/empty-room/count' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ sessions: 0, viewers: 0, visible: 0, peak: { sessions: 0, at: null } });
+    expect(res.json()).toMatchObject({
+      sessions: 0,
+      viewers: 0,
+      visible: 0,
+      peak: { sessions: 0, at: null },
+    });
   });
 
   it('sends an ETag and Cache-Control, and 304 when the counts did not change', async () => {
@@ -31,11 +41,17 @@ describe('GET /v1/rooms/:room/count and /v1/counts', () => {
     expect(first.headers['cache-control']).toBe('public, max-age=3');
     const etag = String(first.headers.etag);
     expect(etag).toMatch(/^W\/".+"$/);
-    const again = await t.app.inject({ url: '/v1/rooms/live/count', headers: { 'if-none-match': etag } });
+    const again = await t.app.inject({
+      url: '/v1/rooms/live/count',
+      headers: { 'if-none-match': etag },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     await heartbeat(t.app, { room: 'live', session: 'session-c-003' });
-    const changed = await t.app.inject({ url: '/v1/rooms/live/count', headers: { 'if-none-match': etag } });
+    const changed = await t.app.inject({
+      url: '/v1/rooms/live/count',
+      headers: { 'if-none-match': etag },
+    });
     expect(changed.statusCode).toBe(200);
     expect(changed.headers.etag).not.toBe(etag);
   });
@@ -48,7 +64,10 @@ describe('GET /v1/rooms/:room/count and /v1/counts', () => {
     expect(body.rooms['empty-room'].sessions).toBe(0);
     expect(body.rooms.live.sessions).toBeGreaterThanOrEqual(2);
     const etag = String(res.headers.etag);
-    const again = await t.app.inject({ url: '/v1/counts?rooms=live,empty-room', headers: { 'if-none-match': etag } });
+    const again = await t.app.inject({
+      url: '/v1/counts?rooms=live,empty-room',
+      headers: { 'if-none-match': etag },
+    });
     expect(again.statusCode).toBe(304);
   });
 });

@@ -18,24 +18,105 @@ interface Case {
 const json = (body: unknown) => JSON.stringify(body);
 
 const cases: Case[] = [
-  { name: 'an empty room id', payload: json({ ...ok, room: '' }), status: 400, code: 'invalid_room' },
-  { name: 'a room id over 128 characters', payload: json({ ...ok, room: 'r'.repeat(129) }), status: 400, code: 'invalid_room' },
-  { name: 'a room id with a space', payload: json({ ...ok, room: 'a b' }), status: 400, code: 'invalid_room' },
-  { name: 'a room id with a slash', payload: json({ ...ok, room: 'a/b' }), status: 400, code: 'invalid_room' },
-  { name: 'a room id with a non-ASCII letter', payload: json({ ...ok, room: 'café' }), status: 400, code: 'invalid_room' },
-  { name: 'a room id that is not a string', payload: json({ ...ok, room: { a: 1 } }), status: 400, code: 'invalid_room' },
-  { name: 'an empty session id', payload: json({ ...ok, session: '' }), status: 400, code: 'invalid_session' },
-  { name: 'a session id under 8 characters', payload: json({ ...ok, session: 'short' }), status: 400, code: 'invalid_session' },
-  { name: 'a session id over 128 characters', payload: json({ ...ok, session: 's'.repeat(129) }), status: 400, code: 'invalid_session' },
-  { name: 'a session id with a forbidden character', payload: json({ ...ok, session: 'session#0001' }), status: 400, code: 'invalid_session' },
-  { name: 'an empty viewer id', payload: json({ ...ok, viewer: '' }), status: 400, code: 'invalid_viewer' },
-  { name: 'a viewer id with a forbidden character', payload: json({ ...ok, viewer: 'me & you' }), status: 400, code: 'invalid_viewer' },
+  {
+    name: 'an empty room id',
+    payload: json({ ...ok, room: '' }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'a room id over 128 characters',
+    payload: json({ ...ok, room: 'r'.repeat(129) }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'a room id with a space',
+    payload: json({ ...ok, room: 'a b' }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'a room id with a slash',
+    payload: json({ ...ok, room: 'a/b' }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'a room id with a non-ASCII letter',
+    payload: json({ ...ok, room: 'café' }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'a room id that is not a string',
+    payload: json({ ...ok, room: { a: 1 } }),
+    status: 400,
+    code: 'invalid_room',
+  },
+  {
+    name: 'an empty session id',
+    payload: json({ ...ok, session: '' }),
+    status: 400,
+    code: 'invalid_session',
+  },
+  {
+    name: 'a session id under 8 characters',
+    payload: json({ ...ok, session: 'short' }),
+    status: 400,
+    code: 'invalid_session',
+  },
+  {
+    name: 'a session id over 128 characters',
+    payload: json({ ...ok, session: 's'.repeat(129) }),
+    status: 400,
+    code: 'invalid_session',
+  },
+  {
+    name: 'a session id with a forbidden character',
+    payload: json({ ...ok, session: 'session#0001' }),
+    status: 400,
+    code: 'invalid_session',
+  },
+  {
+    name: 'an empty viewer id',
+    payload: json({ ...ok, viewer: '' }),
+    status: 400,
+    code: 'invalid_viewer',
+  },
+  {
+    name: 'a viewer id with a forbidden character',
+    payload: json({ ...ok, viewer: 'me & you' }),
+    status: 400,
+    code: 'invalid_viewer',
+  },
   { name: 'a missing room', payload: json({ session }), status: 400, code: 'missing_field' },
   { name: 'a missing session', payload: json({ room }), status: 400, code: 'missing_field' },
-  { name: 'a state other than visible or hidden', payload: json({ ...ok, state: 'away' }), status: 400, code: 'invalid_state' },
-  { name: 'an entry over 64 characters', payload: json({ ...ok, entry: 'e'.repeat(65) }), status: 400, code: 'invalid_entry' },
-  { name: 'a body that is not JSON', payload: '{"room": "guarded", session', status: 400, code: 'invalid_json' },
-  { name: 'a text/plain body that is not JSON', payload: 'room=guarded', contentType: 'text/plain', status: 400, code: 'invalid_json' },
+  {
+    name: 'a state other than visible or hidden',
+    payload: json({ ...ok, state: 'away' }),
+    status: 400,
+    code: 'invalid_state',
+  },
+  {
+    name: 'an entry over 64 characters',
+    payload: json({ ...ok, entry: 'e'.repeat(65) }),
+    status: 400,
+    code: 'invalid_entry',
+  },
+  {
+    name: 'a body that is not JSON',
+    payload: '{"room": "guarded", session',
+    status: 400,
+    code: 'invalid_json',
+  },
+  {
+    name: 'a text/plain body that is not JSON',
+    payload: 'room=guarded',
+    contentType: 'text/plain',
+    status: 400,
+    code: 'invalid_json',
+  },
   { name: 'a JSON array', payload: json([ok]), status: 400, code: 'invalid_body' },
   { name: 'a JSON number', payload: '42', status: 400, code: 'invalid_body' },
   { name: 'JSON null', payload: 'null', status: 400, code: 'invalid_body' },
@@ -46,8 +127,20 @@ const cases: Case[] = [
     status: 413,
     code: 'body_too_large',
   },
-  { name: 'an XML body', payload: '<room/>', contentType: 'application/xml', status: 415, code: 'unsupported_media_type' },
-  { name: 'a form body', payload: 'room=guarded', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'unsupported_media_type' },
+  {
+    name: 'an XML body',
+    payload: '<room/>',
+    contentType: 'application/xml',
+    status: 415,
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'a form body',
+    payload: 'room=guarded',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'unsupported_media_type',
+  },
 ];
 
 describe('bad input to the page routes', () => {
@@ -72,7 +165,10 @@ describe('bad input to the page routes', () => {
           const res = await t.app.inject({
             method: 'POST',
             url: path,
-            headers: { 'content-type': c.contentType ?? 'application/json', 'user-agent': browserAgent },
+            headers: {
+              'content-type': c.contentType ?? 'application/json',
+              'user-agent': browserAgent,
+            },
             payload: c.payload,
           });
           expect(res.statusCode).toBe(c.status);
@@ -87,7 +183,9 @@ describe('bad input to the page routes', () => {
   }
 
   it('a leave with a bad body does not end a session that is online', async () => {
-    expect((await heartbeat(t.app, { room: 'kept', session: 'session-kept-1' })).statusCode).toBe(200);
+    expect((await heartbeat(t.app, { room: 'kept', session: 'session-kept-1' })).statusCode).toBe(
+      200,
+    );
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/leave',
@@ -99,7 +197,11 @@ describe('bad input to the page routes', () => {
   });
 
   it('answers 404 not_found in the same error shape for an unknown route', async () => {
-    for (const [method, url] of [['GET', '/v2/nothing'], ['POST', '/v1/heartbeats'], ['DELETE', '/v1/heartbeat']] as const) {
+    for (const [method, url] of [
+      ['GET', '/v2/nothing'],
+      ['POST', '/v1/heartbeats'],
+      ['DELETE', '/v1/heartbeat'],
+    ] as const) {
       const res = await t.app.inject({ method, url });
       expect(res.statusCode).toBe(404);
       expect(res.json().error.code).toBe('not_found');

@@ -24,7 +24,11 @@ describe('POST /v1/heartbeat and /v1/leave', () => {
   });
 
   it('accepts text/plain bodies, as sendBeacon sends them', async () => {
-    const res = await heartbeat(t.app, { room: 'beacon', session: 'session-0002' }, 'text/plain;charset=UTF-8');
+    const res = await heartbeat(
+      t.app,
+      { room: 'beacon', session: 'session-0002' },
+      'text/plain;charset=UTF-8',
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json().sessions).toBe(1);
   });
@@ -44,7 +48,10 @@ describe('POST /v1/heartbeat and /v1/leave', () => {
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/heartbeat',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' },
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)',
+      },
       payload: { room: 'bots', session: 'session-0005' },
     });
     expect(res.statusCode).toBe(200);

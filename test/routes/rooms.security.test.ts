@@ -7,14 +7,20 @@ describe('GET /v1/rooms (admin)', () => {
   beforeAll(async () => {
     t = await openApp();
     await heartbeat(t.app, { room: 'small', session: 'session-r-001' });
-    for (const s of ['session-r-002', 'session-r-003']) await heartbeat(t.app, { room: 'big', session: s });
+    for (const s of ['session-r-002', 'session-r-003'])
+      await heartbeat(t.app, { room: 'big', session: s });
   });
   afterAll(() => t.close());
 
   it('lists active rooms largest first with the admin token', async () => {
-    const res = await t.app.inject({ url: '/v1/rooms?limit=50', headers: { authorization: `Bearer ${adminToken}` } });
+    const res = await t.app.inject({
+      url: '/v1/rooms?limit=50',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(res.statusCode).toBe(200);
-    expect(res.json().rooms.map((r: { room: string; sessions: number }) => [r.room, r.sessions])).toEqual([
+    expect(
+      res.json().rooms.map((r: { room: string; sessions: number }) => [r.room, r.sessions]),
+    ).toEqual([
       ['big', 2],
       ['small', 1],
     ]);
@@ -27,7 +33,11 @@ describe('GET /v1/rooms (admin)', () => {
   });
 
   it('answers 403 forbidden with a wrong or malformed token', async () => {
-    for (const authorization of ['Bearer wrong-token-0123456789', `Basic ${adminToken}`, 'Bearer']) {
+    for (const authorization of [
+      'Bearer wrong-token-0123456789',
+      `Basic ${adminToken}`,
+      'Bearer',
+    ]) {
       const res = await t.app.inject({ url: '/v1/rooms', headers: { authorization } });
       expect(res.statusCode).toBe(403);
       expect(res.json().error.code).toBe('forbidden');
@@ -61,16 +71,25 @@ describe('CORS', () => {
     expect(res.statusCode).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(String(res.headers['access-control-allow-methods'])).toContain('POST');
-    const get = await t.app.inject({ url: '/v1/rooms/x/count', headers: { origin: 'https://shop.example' } });
+    const get = await t.app.inject({
+      url: '/v1/rooms/x/count',
+      headers: { origin: 'https://shop.example' },
+    });
     expect(String(get.headers['access-control-expose-headers'])).toContain('Retry-After');
     await t.close();
   });
 
   it('allows only the origins in CORS_ORIGINS when set', async () => {
     const t = await openApp({ CORS_ORIGINS: 'https://a.example, https://b.example' });
-    const allowed = await t.app.inject({ url: '/v1/rooms/x/count', headers: { origin: 'https://b.example' } });
+    const allowed = await t.app.inject({
+      url: '/v1/rooms/x/count',
+      headers: { origin: 'https://b.example' },
+    });
     expect(allowed.headers['access-control-allow-origin']).toBe('https://b.example');
-    const denied = await t.app.inject({ url: '/v1/rooms/x/count', headers: { origin: 'https://evil.example' } });
+    const denied = await t.app.inject({
+      url: '/v1/rooms/x/count',
+      headers: { origin: 'https://evil.example' },
+    });
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
     await t.close();
   });
@@ -94,7 +113,13 @@ describe('health, readiness and the API document', () => {
     const doc = (await t.app.inject({ url: '/docs/json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/v1/heartbeat', '/v1/leave', '/v1/rooms/{room}/count', '/v1/counts', '/v1/rooms']),
+      expect.arrayContaining([
+        '/v1/heartbeat',
+        '/v1/leave',
+        '/v1/rooms/{room}/count',
+        '/v1/counts',
+        '/v1/rooms',
+      ]),
     );
     expect(doc.paths['/v1/heartbeat'].post.responses).toHaveProperty('429');
     const ui = await t.app.inject({ url: '/docs' });

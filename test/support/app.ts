@@ -19,7 +19,11 @@ export async function openApp(
   { redis = false }: { redis?: boolean } = {},
 ): Promise<TestApp> {
   const prefix = env.REDIS_PREFIX ?? uniquePrefix('app');
-  const config = testConfig({ REDIS_PREFIX: prefix, ...(redis ? { REDIS_URL: redisUrl } : {}), ...env });
+  const config = testConfig({
+    REDIS_PREFIX: prefix,
+    ...(redis ? { REDIS_URL: redisUrl } : {}),
+    ...env,
+  });
   const app = await buildApp({ config });
   await app.ready();
   return {

@@ -1,0 +1,99 @@
+// Configuration: read once from the environment, validated at start, one line per problem.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+const run = promisify(execFile);
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration', () => {
+  it('runs on defaults with nothing set: embedded store, embedded database, the rules of the spec', () => {
+    const config = loadConfig({});
+    expect(config.redis).toBeNull();
+    expect(config.databaseUrl).toBeNull();
+    expect(config.rules).toEqual({
+      visibleTtlMs: 45_000,
+      hiddenTtlMs: 150_000,
+      leaveGraceMs: 5_000,
+      visibleIntervalMs: 15_000,
+      hiddenIntervalMs: 60_000,
+    });
+    expect(config.countMaxAgeS).toBe(2);
+    expect(config.corsOrigins).toEqual(['*']);
+    expect(config.port).toBe(8080);
+  });
+
+  it('makes a random admin token when ADMIN_TOKEN is unset, and says so', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.adminTokenGenerated).toBe(true);
+    expect(a.adminToken).toHaveLength(32);
+    expect(a.adminToken).not.toBe(b.adminToken);
+    const set = loadConfig({ ADMIN_TOKEN: 'a-long-enough-admin-token' });
+    expect(set).toMatchObject({
+      adminToken: 'a-long-enough-admin-token',
+      adminTokenGenerated: false,
+    });
+  });
+
+  it('reads Redis and PostgreSQL URLs and a Cluster seed list', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://a:7000, redis://b:7001',
+      REDIS_CLUSTER: 'true',
+      DATABASE_URL: 'postgres://u@db:5432/headcount',
+    });
+    expect(config.redis).toMatchObject({
+      urls: ['redis://a:7000', 'redis://b:7001'],
+      cluster: true,
+    });
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/headcount');
+  });
+
+  it('names the variable, the value and what is allowed, one line per problem', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      HEARTBEAT_TTL_S: '-3',
+      REDIS_URL: 'http://localhost:6379',
+      COUNT_BOTS: 'maybe',
+      ADMIN_TOKEN: 'short',
+    });
+    expect(problems).toHaveLength(5);
+    expect(problems).toContain('PORT="eighty": must be a port number');
+    expect(problems.find((p) => p.startsWith('HEARTBEAT_TTL_S="-3": '))).toMatch(
+      /at least 1 second/,
+    );
+    expect(problems.find((p) => p.startsWith('REDIS_URL='))).toMatch(/redis:\/\//);
+    expect(problems.find((p) => p.startsWith('COUNT_BOTS='))).toMatch(/true or false/);
+    expect(problems.find((p) => p.startsWith('ADMIN_TOKEN='))).toMatch(/at least 16/);
+  });
+
+  it('refuses a ttl that is not longer than its interval, since sessions would flicker', () => {
+    const problems = problemsOf({ HEARTBEAT_TTL_S: '10', HEARTBEAT_INTERVAL_S: '15' });
+    expect(problems).toEqual([
+      'HEARTBEAT_TTL_S="10": must be greater than HEARTBEAT_INTERVAL_S (15), or sessions would expire between heartbeats',
+    ]);
+  });
+
+  it('stops the server at start with one line per problem and exit code 1', async () => {
+    const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      env: { PATH: process.env.PATH, PORT: '99999', LEAVE_GRACE_S: 'soon' },
+    }).then(
+      () => null,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    const lines = failed!.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^headcount: (PORT|LEAVE_GRACE_S)=/);
+  });
+});
