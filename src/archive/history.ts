@@ -46,13 +46,15 @@ export async function readHistory(
     .select({
       at: bucket.mapWith(snapshots.periodStart),
       sessionsAvg: sql`avg(${snapshots.sessions})::double precision`.mapWith(Number),
-      sessionsLast: sql`(array_agg(${snapshots.sessions} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
-        Number,
-      ),
+      sessionsLast:
+        sql`(array_agg(${snapshots.sessions} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
+          Number,
+        ),
       viewersAvg: sql`avg(${snapshots.viewers})::double precision`.mapWith(Number),
-      viewersLast: sql`(array_agg(${snapshots.viewers} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
-        Number,
-      ),
+      viewersLast:
+        sql`(array_agg(${snapshots.viewers} ORDER BY ${snapshots.periodEnd} DESC))[1]`.mapWith(
+          Number,
+        ),
       peakSessions: sql`max(${snapshots.peakSessions})`.mapWith(Number),
       peakSessionsAt:
         sql`(array_agg(${snapshots.peakSessionsAt} ORDER BY ${snapshots.peakSessions} DESC, ${snapshots.peakSessionsAt} ASC NULLS LAST))[1]`.mapWith(

@@ -112,7 +112,10 @@ export async function writeReadings(
 
     const entries = latest.filter((r) => written.has(r.room)).flatMap(entryRows);
     if (entries.length > 0) {
-      await tx.insert(snapshotEntries).select(recordset(snapshotEntries, entries)).onConflictDoNothing();
+      await tx
+        .insert(snapshotEntries)
+        .select(recordset(snapshotEntries, entries))
+        .onConflictDoNothing();
     }
     result.entries = entries.length;
 

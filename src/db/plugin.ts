@@ -2,6 +2,7 @@
 // closed with the app.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import type {} from '../routes/health.js';
 import { type Database, openDatabase } from './client.js';
 
 declare module 'fastify' {
@@ -30,6 +31,10 @@ export default fp<DbPluginOptions>(
       app.addHook('onClose', async () => db.close());
     }
     app.decorate('db', db);
+    // /readyz asks the database too, when the app keeps readiness checks.
+    if (app.hasDecorator('readinessChecks')) {
+      app.readinessChecks.push({ name: 'database', check: () => db.ping() });
+    }
   },
   { name: 'db' },
 );

@@ -1,0 +1,118 @@
+// What the history and periods routes share: reading a time range from the query string, CSV
+// output, and turning a database that does not answer into a 503.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { HttpError } from '../errors.js';
+
+/** Retry-After for a database that does not answer, in seconds. */
+const databaseRetryAfterS = 5;
+
+const epochMs = /^\d{1,15}$/;
+const isoTime =
+  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$/i;
+const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/**
+ * A time from the query string: epoch milliseconds, or ISO 8601 (a date alone means midnight UTC;
+ * a time without an offset is UTC, never the server's zone).
+ */
+export function parseTime(name: 'from' | 'to', value: string): number {
+  let ms = Number.NaN;
+  if (epochMs.test(value)) ms = Number(value);
+  else if (isoTime.test(value)) {
+    const text = value.length > 10 && !hasOffset.test(value) ? `${value}Z` : value;
+    ms = Date.parse(text.replace(' ', 'T'));
+  }
+  if (!Number.isFinite(ms)) {
+    throw new HttpError(
+      'invalid_range',
+      `${name} must be an ISO 8601 time (e.g. 2026-11-24T10:00:00Z) or epoch milliseconds (got "${value}")`,
+    );
+  }
+  return ms;
+}
+
+/** from and to from the query; to defaults to now, from to `to` minus defaultSpanMs. */
+export function parseRange(
+  query: { from?: string | undefined; to?: string | undefined },
+  defaultSpanMs: number,
+  now = Date.now(),
+): { fromMs: number; toMs: number } {
+  const toMs = query.to === undefined ? now : parseTime('to', query.to);
+  const fromMs = query.from === undefined ? toMs - defaultSpanMs : parseTime('from', query.from);
+  if (fromMs >= toMs) {
+    throw new HttpError('invalid_range', 'from must be before to');
+  }
+  return { fromMs, toMs };
+}
+
+/** CSV when asked by `format=csv` or by an Accept header that prefers text/csv. */
+export function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undefined): boolean {
+  if (format !== undefined) return format === 'csv';
+  const accept = request.headers.accept ?? '';
+  return /\btext\/csv\b/i.test(accept) && !/\bapplication\/json\b/i.test(accept);
+}
+
+type Cell = string | number | null;
+
+const cell = (value: Cell) => {
+  if (value === null) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Sends rows as CSV (RFC 4180: header line, CRLF line ends). */
+export function sendCsv(
+  reply: FastifyReply,
+  filename: string,
+  header: readonly string[],
+  rows: readonly Cell[][],
+): FastifyReply {
+  const lines = [header.join(','), ...rows.map((row) => row.map(cell).join(','))];
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header(
+      'content-disposition',
+      `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+    )
+    .send(`${lines.join('\r\n')}\r\n`);
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P03',
+]);
+
+/** True when the error says the database cannot be reached (not a bad query). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && unavailableCodes.has(code)) return true;
+    if (/PGlite is closed/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Runs a database read; a database that does not answer becomes 503 database_unavailable. */
+export async function fromDatabase<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) throw err;
+    throw new HttpError(
+      'database_unavailable',
+      'the archive database is unavailable; retry shortly',
+      databaseRetryAfterS,
+    );
+  }
+}
+
+export const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+export const round3 = (n: number) => Math.round(n * 1000) / 1000;

@@ -1,0 +1,162 @@
+// GET /v1/rooms/:room/history: one room's archived snapshots rolled up by step, as JSON or CSV.
+// For analysts and the dashboard; admin token required.
+import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
+import {
+  bucketStart,
+  type HistoryPoint,
+  readHistory,
+  type Step,
+  stepMs,
+  steps,
+} from '../archive/history.js';
+import { HttpError } from '../errors.js';
+import { fromDatabase, iso, parseRange, round3, sendCsv, wantsCsv } from './archive-query.js';
+import { errorResponses, RoomId, RoomParams } from './schemas.js';
+
+/** The most points one request may ask for. */
+export const maxPoints = 10_000;
+const defaultSpanMs = 24 * 3_600_000;
+
+const Time = Type.String({
+  maxLength: 40,
+  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
+});
+
+const Point = Type.Object({
+  at: Type.String({ format: 'date-time', description: 'Start of the bucket (UTC).' }),
+  sessions_avg: Type.Number({
+    description: 'Average of the sessions read at the end of each period.',
+  }),
+  sessions_last: Type.Integer({ description: 'Sessions read at the end of the last period.' }),
+  viewers_avg: Type.Number({
+    description: 'Average of the viewers read at the end of each period.',
+  }),
+  viewers_last: Type.Integer({ description: 'Viewers read at the end of the last period.' }),
+  peak_sessions: Type.Integer({ description: 'Highest sessions in the bucket.' }),
+  peak_sessions_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When peak_sessions was first reached (UTC); null when it is 0.',
+  }),
+  peak_viewers: Type.Integer({ description: 'Highest viewers in the bucket.' }),
+  joins: Type.Integer({ description: 'Sessions that came online in the bucket.' }),
+});
+
+const History = Type.Object({
+  room: RoomId,
+  step: Type.String({ description: 'Bucket size: 1m, 5m, 1h or 1d.' }),
+  from: Type.String({ format: 'date-time', description: 'Start of the first bucket (UTC).' }),
+  to: Type.String({ format: 'date-time', description: 'End of the range, exclusive (UTC).' }),
+  points: Type.Array(Point, {
+    description: 'Buckets with snapshots, oldest first; absent buckets had none.',
+  }),
+});
+
+const csvColumns = [
+  'at',
+  'sessions_avg',
+  'sessions_last',
+  'viewers_avg',
+  'viewers_last',
+  'peak_sessions',
+  'peak_sessions_at',
+  'peak_viewers',
+  'joins',
+] as const satisfies readonly (keyof Static<typeof Point>)[];
+
+function toPoint(p: HistoryPoint): Static<typeof Point> {
+  return {
+    at: p.at.toISOString(),
+    sessions_avg: round3(p.sessionsAvg),
+    sessions_last: p.sessionsLast,
+    viewers_avg: round3(p.viewersAvg),
+    viewers_last: p.viewersLast,
+    peak_sessions: p.peakSessions,
+    peak_sessions_at: iso(p.peakSessionsAt),
+    peak_viewers: p.peakViewers,
+    joins: p.joins,
+  };
+}
+
+/** The step asked for, or the finest one that keeps the range within maxPoints. */
+function chooseStep(asked: string | undefined, spanMs: number): Step {
+  if (asked === undefined) {
+    return steps.find((s) => Math.ceil(spanMs / stepMs[s]) <= maxPoints) ?? '1d';
+  }
+  if (!(asked in stepMs)) {
+    throw new HttpError('invalid_step', `step must be one of ${steps.join(', ')} (got "${asked}")`);
+  }
+  return asked as Step;
+}
+
+const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/v1/rooms/:room/history',
+    {
+      onRequest: app.verifyAdmin,
+      schema: {
+        summary: 'Archived counts and peaks of one room, rolled up by step (JSON or CSV)',
+        description:
+          'Rollups: max of peaks, average and last of counts, sum of joins; a snapshot counts for the bucket in which its period started. ' +
+          `At most ${maxPoints} buckets per request. CSV with format=csv or Accept: text/csv.`,
+        tags: ['analytics'],
+        security: [{ bearer: [] }],
+        params: RoomParams,
+        querystring: Type.Object({
+          from: Type.Optional(Time),
+          to: Type.Optional(Time),
+          step: Type.Optional(
+            Type.String({
+              maxLength: 8,
+              description: '1m, 5m, 1h or 1d; default: the finest that fits.',
+            }),
+          ),
+          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+        }),
+        response: {
+          200: {
+            description: 'The points, as JSON or as CSV with the same columns.',
+            content: {
+              'application/json': { schema: History },
+              'text/csv': { schema: Type.String() },
+            },
+          },
+          ...errorResponses(400, 401, 403, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { room } = request.params;
+      const { fromMs, toMs } = parseRange(request.query, defaultSpanMs);
+      const step = chooseStep(request.query.step, toMs - fromMs);
+      const from = bucketStart(fromMs, step);
+      const buckets = Math.ceil((toMs - from) / stepMs[step]);
+      if (buckets > maxPoints) {
+        throw new HttpError(
+          'range_too_large',
+          `from..to at step ${step} is ${buckets} points; ask for at most ${maxPoints} (a shorter range or a larger step)`,
+        );
+      }
+      const points = (
+        await fromDatabase(() =>
+          readHistory(app.db.db, { room, from: new Date(from), to: new Date(toMs), step }),
+        )
+      ).map(toPoint);
+      if (wantsCsv(request, request.query.format)) {
+        return sendCsv(
+          reply,
+          `${room}-history-${step}.csv`,
+          csvColumns,
+          points.map((p) => csvColumns.map((c) => p[c])),
+        );
+      }
+      return reply.type('application/json').send({
+        room,
+        step,
+        from: new Date(from).toISOString(),
+        to: new Date(toMs).toISOString(),
+        points,
+      });
+    },
+  );
+};
+
+export default historyRoutes;
