@@ -1,0 +1,234 @@
+// Real pieces for browser tests: Debian's chromium driven by playwright-core, the real API
+// listening on a port of its own, and a page server on another port (another origin).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { buildClient } from '../../src/client/build.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import badgeRoutes from '../../src/routes/badge.js';
+import clientRoutes from '../../src/routes/client.js';
+
+export const chromiumPath = '/usr/bin/chromium';
+
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+}
+
+/**
+ * A browser context that reads as a person's browser: headless Chromium says "HeadlessChrome" in
+ * its User-Agent, which the API rightly takes for a bot and does not count.
+ */
+export async function humanContext(browser: Browser): Promise<BrowserContext> {
+  const probe = await browser.newPage();
+  const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace(
+    'HeadlessChrome',
+    'Chrome',
+  );
+  await probe.close();
+  return browser.newContext({ userAgent });
+}
+
+let clientBuilt: Promise<unknown> | null = null;
+
+/** Builds dist/client once per test file (atomic writes: files running in parallel are safe). */
+export function ensureClientBuilt(): Promise<unknown> {
+  clientBuilt ??= buildClient();
+  return clientBuilt;
+}
+
+/** A request the API received, and what it answered. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  contentType: string | undefined;
+  /** Epoch ms at which the API received it. */
+  at: number;
+  /** Set once the response is sent. */
+  status?: number;
+  /** The Retry-After header of the response, in seconds. */
+  retryAfterS?: number;
+}
+
+export interface RunningApi {
+  app: FastifyInstance;
+  config: Config;
+  /** http://127.0.0.1:port, no trailing slash. */
+  url: string;
+  received: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * The store behind the browser suites: the Redis Cluster of the global setup when there is one
+ * (as in CI), the embedded store otherwise.
+ */
+export function storeEnv(): Record<string, string> {
+  const urls = inject('redisClusterUrls');
+  return urls.length > 0 ? { REDIS_URL: urls.join(','), REDIS_CLUSTER: 'true' } : {};
+}
+
+/** The real app on a port chosen by the OS, with its own key prefix and data directory. */
+export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hc-browser-'));
+  const config = loadConfig({
+    REDIS_PREFIX: `hcb${randomBytes(4).toString('hex')}`,
+    DATA_DIR: dataDir,
+    SNAPSHOT_ENABLED: 'false',
+    COUNT_MAX_AGE_S: '0',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...storeEnv(),
+    ...env,
+  });
+  const app = await buildApp({ config });
+  // Until the route index lists them, the client and badge routes are added here.
+  if (!app.hasRoute({ method: 'GET', url: '/presence.js' })) await app.register(clientRoutes);
+  if (!app.hasRoute({ method: 'GET', url: '/v1/rooms/:room/badge.svg' })) {
+    await app.register(badgeRoutes);
+  }
+  const received: ReceivedRequest[] = [];
+  const byRequest = new WeakMap<object, ReceivedRequest>();
+  app.addHook('onRequest', async (request) => {
+    const entry: ReceivedRequest = {
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      contentType: request.headers['content-type'],
+      at: Date.now(),
+    };
+    received.push(entry);
+    byRequest.set(request, entry);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const entry = byRequest.get(request);
+    if (!entry) return;
+    entry.status = reply.statusCode;
+    const retryAfter = reply.getHeader('retry-after');
+    if (retryAfter !== undefined) entry.retryAfterS = Number(retryAfter);
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    app,
+    config,
+    url: `http://127.0.0.1:${port}`,
+    received,
+    async close() {
+      await app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PageServer {
+  /** http://localhost:port — a different origin from the API on 127.0.0.1. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves the given HTML pages by path from another origin than the API. */
+export async function servePages(pages: Record<string, string>): Promise<PageServer> {
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = (request.url ?? '/').split('?')[0]!;
+    if (path === '/favicon.ico') {
+      response.writeHead(204).end();
+      return;
+    }
+    const page = pages[path];
+    if (page === undefined) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .end(page);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://localhost:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** Polls until check returns a value other than undefined, or fails after timeoutMs. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface CountReading {
+  sessions: number;
+  viewers: number;
+  visible: number;
+}
+
+/** Reads a room's count through the public route, as a dashboard would. */
+export async function readCount(api: RunningApi, room: string): Promise<CountReading> {
+  const res = await fetch(`${api.url}/v1/rooms/${encodeURIComponent(room)}/count`);
+  if (!res.ok) throw new Error(`count answered ${res.status}`);
+  return (await res.json()) as CountReading;
+}
+
+export const randomRoom = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Sends a page to the background or brings it back. Headless Chromium keeps every page visible
+ * (minimised windows, background tabs and focus emulation all leave visibilityState "visible"),
+ * so the document's visibility is overridden and visibilitychange dispatched as a browser would.
+ */
+export async function setVisibility(page: Page, state: 'visible' | 'hidden'): Promise<void> {
+  await page.evaluate((next) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => next });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => next === 'hidden' });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
+
+/** Collects console errors and uncaught exceptions of a page (CORS failures are console errors). */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
