@@ -45,7 +45,7 @@ export async function buildApp({
     logger,
     bodyLimit: bodyLimitBytes,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     trustProxy: config.trustProxy,
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },

@@ -1,0 +1,23 @@
+-- wrk script: heartbeats from distinct sessions over 1000 rooms, as a browser sends them.
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", thread_id)
+  thread_id = thread_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+  wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+end
+
+function request()
+  counter = counter + 1
+  local body = string.format('{"room":"b%d","session":"s%d-%09d","viewer":"v%d-%d","state":"visible"}',
+    counter % 1000, tid, counter, tid, counter)
+  return wrk.format(nil, "/v1/heartbeat", nil, body)
+end
