@@ -3,6 +3,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import countRoutes from './count.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
+import historyRoutes from './history.js';
+import periodsRoutes from './periods.js';
 import roomsRoutes from './rooms.js';
 
 export const routes: FastifyPluginAsync[] = [
@@ -10,4 +12,6 @@ export const routes: FastifyPluginAsync[] = [
   heartbeatRoutes,
   countRoutes,
   roomsRoutes,
+  historyRoutes,
+  periodsRoutes,
 ];
