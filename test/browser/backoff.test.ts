@@ -1,0 +1,143 @@
+// An API that refuses (429, rate limited) or cannot answer (503, store down) says when to come
+// back with Retry-After; the client waits exactly that long, then is counted again. Both
+// failures come from the real app: its per-address rate limit, and a Redis that is not there.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultClientDir } from '../../src/routes/client.js';
+import {
+  ensureClientBuilt,
+  humanContext,
+  launchChromium,
+  type PageServer,
+  type ReceivedRequest,
+  type RunningApi,
+  randomRoom,
+  readCount,
+  servePages,
+  startApi,
+  waitFor,
+} from '../support/browser.js';
+import { RedisServer } from '../support/redis-server.js';
+
+/** Timers fire a little early or late; the API's clock and the page's are the same machine's. */
+const earlyMs = 150;
+const lateMs = 1_500;
+
+/** Pairs each 429/503 heartbeat with the heartbeat the page sent next. */
+function retries(received: ReceivedRequest[], status: number) {
+  const heartbeats = received.filter((r) => r.path === '/v1/heartbeat' && r.status !== undefined);
+  return heartbeats.flatMap((refused, i) => {
+    const next = heartbeats[i + 1];
+    return refused.status === status && next
+      ? [{ retryAfterS: refused.retryAfterS, waitedMs: next.at - refused.at }]
+      : [];
+  });
+}
+
+function expectRetryAfterHonoured(pairs: ReturnType<typeof retries>): void {
+  for (const { retryAfterS, waitedMs } of pairs) {
+    expect(retryAfterS).toBeTypeOf('number');
+    expect(waitedMs).toBeGreaterThanOrEqual(retryAfterS! * 1000 - earlyMs);
+    expect(waitedMs).toBeLessThanOrEqual(retryAfterS! * 1000 + lateMs);
+  }
+}
+
+describe('a client told to wait', () => {
+  let browser: Browser;
+  let bundle: string;
+
+  beforeAll(async () => {
+    await ensureClientBuilt();
+    bundle = await readFile(join(defaultClientDir, 'presence.js'), 'utf8');
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('waits as Retry-After says when rate limited (429), and is counted again after', async () => {
+    // Two requests per address per 4 s, one heartbeat a second: every third heartbeat is refused.
+    const api = await startApi({
+      HEARTBEAT_INTERVAL_S: '1',
+      HEARTBEAT_TTL_S: '20',
+      RATE_LIMIT_MAX: '2',
+      RATE_LIMIT_WINDOW_S: '4',
+    });
+    const room = randomRoom('rate-limited');
+    // The script comes inline, so that only heartbeats count against the API's limit.
+    const pages = await servePages({
+      '/': `<!doctype html><script data-room="${room}" data-endpoint="${api.url}" data-webdriver="true">${bundle}</script>`,
+    });
+    const context = await humanContext(browser);
+    try {
+      const page = await context.newPage();
+      await page.goto(pages.url);
+      const pairs = await waitFor(
+        'two refused heartbeats, each followed by another',
+        () => {
+          const found = retries(api.received, 429);
+          return found.length >= 2 ? found : undefined;
+        },
+        30_000,
+      );
+      expectRetryAfterHonoured(pairs);
+      expect(pairs.some((p) => p.retryAfterS! >= 2)).toBe(true);
+      // Between refusals the page is counted.
+      await waitFor('a counted heartbeat after a refusal', () => {
+        const statuses = api.received
+          .filter((r) => r.path === '/v1/heartbeat')
+          .map((r) => r.status);
+        return statuses.indexOf(200, statuses.indexOf(429)) > 0 ? true : undefined;
+      });
+    } finally {
+      await context.close();
+      await pages.close();
+      await api.close();
+    }
+  });
+
+  it('waits as Retry-After says while the store is down (503), and is counted once it is back', async () => {
+    const redis = new RedisServer(6397);
+    const api = await startApi({
+      REDIS_URL: redis.url,
+      REDIS_CLUSTER: 'false',
+      HEARTBEAT_INTERVAL_S: '2',
+      HEARTBEAT_TTL_S: '20',
+    });
+    const room = randomRoom('store-down');
+    const pages = await servePages({
+      '/': `<!doctype html><script src="${api.url}/presence.js" data-room="${room}" data-webdriver="true"></script>`,
+    });
+    const context = await humanContext(browser);
+    try {
+      const page = await context.newPage();
+      await page.goto(pages.url);
+      // Three waits in a row: an exponential backoff would have grown by the third.
+      const pairs = await waitFor(
+        'three heartbeats refused with 503, each followed by another',
+        () => {
+          const found = retries(api.received, 503);
+          return found.length >= 3 ? found : undefined;
+        },
+        30_000,
+      );
+      expectRetryAfterHonoured(pairs);
+
+      await redis.start();
+      await waitFor(
+        'the page to be counted once Redis is back',
+        async () => ((await readCount(api, room)).sessions === 1 ? true : undefined),
+        20_000,
+        250,
+      );
+    } finally {
+      await context.close();
+      await pages.close();
+      await api.close();
+      await redis.stop();
+    }
+  });
+});
