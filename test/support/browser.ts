@@ -14,6 +14,7 @@ import { buildClient } from '../../src/client/build.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import badgeRoutes from '../../src/routes/badge.js';
 import clientRoutes from '../../src/routes/client.js';
+import { deletePrefix } from './stores.js';
 
 export const chromiumPath = '/usr/bin/chromium';
 
@@ -76,6 +77,15 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/** Adds the client and badge routes to an app whose route index does not list them yet. */
+export async function withClientRoutes(app: FastifyInstance): Promise<FastifyInstance> {
+  if (!app.hasRoute({ method: 'GET', url: '/presence.js' })) await app.register(clientRoutes);
+  if (!app.hasRoute({ method: 'GET', url: '/v1/rooms/:room/badge.svg' })) {
+    await app.register(badgeRoutes);
+  }
+  return app;
+}
+
 /**
  * The store behind the browser suites: the Redis Cluster of the global setup when there is one
  * (as in CI), the embedded store otherwise.
@@ -98,12 +108,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     ...storeEnv(),
     ...env,
   });
-  const app = await buildApp({ config });
-  // Until the route index lists them, the client and badge routes are added here.
-  if (!app.hasRoute({ method: 'GET', url: '/presence.js' })) await app.register(clientRoutes);
-  if (!app.hasRoute({ method: 'GET', url: '/v1/rooms/:room/badge.svg' })) {
-    await app.register(badgeRoutes);
-  }
+  const app = await withClientRoutes(await buildApp({ config }));
   const received: ReceivedRequest[] = [];
   const byRequest = new WeakMap<object, ReceivedRequest>();
   app.addHook('onRequest', async (request) => {
@@ -131,6 +136,7 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     url: `http://127.0.0.1:${port}`,
     received,
     async close() {
+      if (app.redisClient) await deletePrefix(app.redisClient, config.prefix).catch(() => {});
       await app.close();
       await rm(dataDir, { recursive: true, force: true });
     },
