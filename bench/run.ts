@@ -16,6 +16,7 @@ const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const redisPort = 16385;
 const servicePort = 18180;
+const unlimitedPort = 18182;
 const barePort = 18181;
 const prefix = 'hc';
 // Long ttls so that loaded sessions stay online through the whole run.
@@ -74,23 +75,27 @@ const children: ChildProcess[] = [];
 try {
   await redis.start();
   await run('npm', ['run', 'build', '--silent']);
+  const serviceEnv = {
+    REDIS_URL: redis.url,
+    DATA_DIR: 'memory://',
+    LOG_LEVEL: 'warn',
+    ADMIN_TOKEN: 'bench-admin-token-0123456789',
+    SNAPSHOT_ENABLED: 'false',
+    HEARTBEAT_TTL_S: '3600',
+    HIDDEN_TTL_S: '3600',
+  };
   children.push(
-    start('node', ['dist/server.js'], {
-      PORT: String(servicePort),
-      REDIS_URL: redis.url,
-      DATA_DIR: 'memory://',
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MAX: '1000000000',
-      ADMIN_TOKEN: 'bench-admin-token-0123456789',
-      SNAPSHOT_ENABLED: 'false',
-      HEARTBEAT_TTL_S: '3600',
-      HIDDEN_TTL_S: '3600',
-    }),
+    // As deployed: the per-address limiter on (with a limit no benchmark reaches).
+    start('node', ['dist/server.js'], { ...serviceEnv, PORT: String(servicePort), RATE_LIMIT_MAX: '1000000000' }),
+    // The same with the per-address limiter off, to show what the limiter's round trip costs.
+    start('node', ['dist/server.js'], { ...serviceEnv, PORT: String(unlimitedPort), RATE_LIMIT_MAX: '0' }),
     start(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { PORT: String(barePort) }),
   );
   const service = `http://127.0.0.1:${servicePort}`;
+  const unlimited = `http://127.0.0.1:${unlimitedPort}`;
   const bare = `http://127.0.0.1:${barePort}`;
   await waitForHttp(`${service}/healthz`);
+  await waitForHttp(`${unlimited}/healthz`);
   await waitForHttp(`${bare}/v1/rooms/x/count`);
 
   const client = createRedisClient({ urls: [redis.url], cluster: false, timeoutMs: 10_000 });
@@ -100,14 +105,16 @@ try {
   // Warm both servers up (JIT, connections, script cache).
   await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
   await wrk(`${service}/v1/heartbeat`, 'bench/heartbeat.lua');
+  await wrk(`${unlimited}/v1/heartbeat`, 'bench/heartbeat.lua');
   await run('redis-cli', ['-p', String(redisPort), 'flushall']);
 
   const bareHeartbeat = await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
   const heartbeat = await wrk(`${service}/v1/heartbeat`, 'bench/heartbeat.lua');
+  const heartbeatUnlimited = await wrk(`${unlimited}/v1/heartbeat`, 'bench/heartbeat.lua');
   await run('redis-cli', ['-p', String(redisPort), 'flushall']);
 
   const bareCount = await wrk(`${bare}/v1/rooms/c/count`);
-  const counts: { sessions: number; rps: number }[] = [];
+  const counts: { sessions: number; rps: number; unlimited: number }[] = [];
   let loaded = 0;
   let memoryBefore = 0;
   for (const sessions of [100, 100_000, 1_000_000]) {
@@ -116,7 +123,11 @@ try {
     loaded = sessions;
     const count = (await (await fetch(`${service}/v1/rooms/c/count`)).json()) as { sessions: number };
     if (count.sessions !== sessions) throw new Error(`expected ${sessions} online, counted ${count.sessions}`);
-    counts.push({ sessions, rps: await wrk(`${service}/v1/rooms/c/count`) });
+    counts.push({
+      sessions,
+      rps: await wrk(`${service}/v1/rooms/c/count`),
+      unlimited: await wrk(`${unlimited}/v1/rooms/c/count`),
+    });
   }
   const memoryAfter = await usedMemory(redisPort);
   const bytesPerSession = (memoryAfter - memoryBefore) / 1_000_000;
@@ -124,24 +135,26 @@ try {
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const rpsCounts = counts.map((c) => c.rps);
-  const spread = (Math.max(...rpsCounts) - Math.min(...rpsCounts)) / Math.max(...rpsCounts);
+  const spreadOf = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / Math.max(...xs);
+  const spread = spreadOf(rpsCounts);
+  const spreadUnlimited = spreadOf(counts.map((c) => c.unlimited));
   const { stdout: redisVersion } = await run('redis-server', ['--version']);
   const lines = [
     `Date: ${new Date().toISOString()}`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}`,
     `Command: npm run bench (wrk -t1 -c${connections} -d${durationS}s, service and Redis on the same machine)`,
     '',
-    '| measure | requests/s | ratio | goal |',
-    '| --- | ---: | ---: | --- |',
-    `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | ceiling |`,
-    `| POST /v1/heartbeat (Redis, rate limiter on) | ${heartbeat.toFixed(0)} | ${ratio(heartbeat, bareHeartbeat)} | ≥ 0.70 |`,
-    `| bare Fastify route, count | ${bareCount.toFixed(0)} | 1.00 | ceiling |`,
+    '| measure | requests/s | ratio to bare | limiter off: requests/s | ratio | goal |',
+    '| --- | ---: | ---: | ---: | ---: | --- |',
+    `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | | | ceiling |`,
+    `| POST /v1/heartbeat | ${heartbeat.toFixed(0)} | ${ratio(heartbeat, bareHeartbeat)} | ${heartbeatUnlimited.toFixed(0)} | ${ratio(heartbeatUnlimited, bareHeartbeat)} | ≥ 0.70 |`,
+    `| bare Fastify route, count | ${bareCount.toFixed(0)} | 1.00 | | | ceiling |`,
     ...counts.map(
       (c) =>
-        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${c.rps.toFixed(0)} | ${ratio(c.rps, bareCount)} | ≥ 0.90 |`,
+        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${c.rps.toFixed(0)} | ${ratio(c.rps, bareCount)} | ${c.unlimited.toFixed(0)} | ${ratio(c.unlimited, bareCount)} | ≥ 0.90 |`,
     ),
     '',
-    `Count throughput spread from 100 to 1 000 000 sessions: ${(spread * 100).toFixed(1)} % (goal: within 10 %).`,
+    `Count throughput spread from 100 to 1 000 000 sessions: ${(spread * 100).toFixed(1)} % with the limiter, ${(spreadUnlimited * 100).toFixed(1)} % without (goal: within 10 %).`,
     `Redis memory per online session (own viewer, used_memory delta over 1 000 000 sessions): ${bytesPerSession.toFixed(0)} bytes (goal ≤ 400).`,
   ];
   mkdirSync('bench/results', { recursive: true });

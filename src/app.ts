@@ -73,7 +73,7 @@ export async function buildApp({
   await app.register(storePlugin, { config, store });
 
   await app.register(rateLimit, {
-    global: true,
+    global: config.rateLimit.max > 0,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     // Kept in Redis when there is one, so the limit holds across instances.

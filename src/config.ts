@@ -65,8 +65,8 @@ const env = z
       .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
     RATE_LIMIT_MAX: z.coerce
       .number({ error: 'must be a number of requests' })
-      .int()
-      .min(1)
+      .int('must be a whole number of requests')
+      .min(0, 'must be 0 (off) or more')
       .default(600),
     RATE_LIMIT_WINDOW_S: seconds(60),
     TRUST_PROXY: flag(false),
@@ -108,6 +108,7 @@ export interface Config {
   adminToken: string;
   /** True when ADMIN_TOKEN was unset and a random token was made. */
   adminTokenGenerated: boolean;
+  /** Per client address; max 0 turns the limit off (behind a gateway that limits already). */
   rateLimit: { max: number; windowMs: number };
   trustProxy: boolean;
   countBots: boolean;
