@@ -59,8 +59,8 @@ end
 local stateKey, otherKey = visibleKey, hiddenKey
 if state == 'h' then stateKey, otherKey = hiddenKey, visibleKey end
 
-local online = redis.call('ZCOUNT', visibleKey, now, '+inf') + redis.call('ZCOUNT', hiddenKey, now, '+inf')
-if online == 0 then
+-- Only a join can find the room empty; a session that is online keeps its room live.
+if joined and redis.call('ZCOUNT', visibleKey, now, '+inf') + redis.call('ZCOUNT', hiddenKey, now, '+inf') == 0 then
   -- The room was empty: a new live period starts. Keep the one that ended until it is archived;
   -- it ended at the latest deadline of its sessions.
   local start = redis.call('HGET', liveKey, 'start')
@@ -89,34 +89,40 @@ redis.call('ZREMRANGEBYSCORE', viewersKey, '-inf', '(' .. now)
 -- A viewer's deadline is the latest of their sessions'. When this session set the viewer's
 -- current deadline, it moves with it (a tab going from hidden to visible shortens it);
 -- otherwise it only ever grows.
-local previousDeadline = redis.call('ZSCORE', stateKey, session) or redis.call('ZSCORE', otherKey, session)
+local stateChanged = previous and string.sub(previous, 1, 1) ~= state
+local previousDeadline = false
+if previous then previousDeadline = redis.call('ZSCORE', stateChanged and otherKey or stateKey, session) end
 local viewerDeadline = redis.call('ZSCORE', viewersKey, viewer)
 local deadline = now + ttlMs
 redis.call('SET', sessionKey, state .. viewer, 'PX', ttlMs)
 redis.call('ZADD', stateKey, deadline, session)
-redis.call('ZREM', otherKey, session)
+if stateChanged then redis.call('ZREM', otherKey, session) end
+local newViewer
 if previousDeadline and viewerDeadline and tonumber(viewerDeadline) == tonumber(previousDeadline) then
-  redis.call('ZADD', viewersKey, deadline, viewer)
+  newViewer = redis.call('ZADD', viewersKey, deadline, viewer)
 else
-  redis.call('ZADD', viewersKey, 'GT', deadline, viewer)
+  newViewer = redis.call('ZADD', viewersKey, 'GT', deadline, viewer)
 end
 
 local sessions = redis.call('ZCARD', visibleKey) + redis.call('ZCARD', hiddenKey)
 local viewers = redis.call('ZCARD', viewersKey)
 
-redis.call('HSETNX', periodKey, 'since', now)
 if joined then
+  redis.call('HSETNX', periodKey, 'since', now)
   redis.call('HINCRBY', periodKey, 'j', 1)
   redis.call('HINCRBY', liveKey, 'j', 1)
   if entry ~= '' then redis.call('HINCRBY', periodKey, 'e:' .. entry, 1) end
   redis.call('PFADD', uniquesKey, viewer)
 end
 
--- Counts only rise on a heartbeat, so comparing here keeps every peak exact.
-for _, key in ipairs({periodKey, liveKey}) do
-  local peaks = redis.call('HMGET', key, 'ps', 'pv')
-  if sessions > (tonumber(peaks[1]) or -1) then redis.call('HSET', key, 'ps', sessions, 'pst', now) end
-  if viewers > (tonumber(peaks[2]) or -1) then redis.call('HSET', key, 'pv', viewers, 'pvt', now) end
+-- Counts only rise on a heartbeat that adds a session or a viewer, so comparing there keeps
+-- every peak exact.
+if joined or newViewer == 1 then
+  for _, key in ipairs({periodKey, liveKey}) do
+    local peaks = redis.call('HMGET', key, 'ps', 'pv')
+    if sessions > (tonumber(peaks[1]) or -1) then redis.call('HSET', key, 'ps', sessions, 'pst', now) end
+    if viewers > (tonumber(peaks[2]) or -1) then redis.call('HSET', key, 'pv', viewers, 'pvt', now) end
+  end
 end
 
 return {1, sessions, viewers, joined and 1 or 0, now, deadline}
