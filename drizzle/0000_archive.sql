@@ -47,5 +47,6 @@ CREATE TABLE "snapshots" (
 	CONSTRAINT "snapshots_counts_check" CHECK ("snapshots"."sessions" >= 0 AND "snapshots"."viewers" >= 0 AND "snapshots"."visible" >= 0 AND "snapshots"."joins" >= 0 AND "snapshots"."peak_sessions" >= "snapshots"."sessions" AND "snapshots"."peak_viewers" >= "snapshots"."viewers")
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX "snapshots_room_period_start_key" ON "snapshots" USING btree ("room","period_start");--> statement-breakpoint
-CREATE INDEX "snapshots_period_start_idx" ON "snapshots" USING btree ("period_start");
+CREATE UNIQUE INDEX "snapshots_room_period_start_key" ON "snapshots" USING btree ("room","period_start") WHERE period_end > period_start;--> statement-breakpoint
+CREATE INDEX "snapshots_room_period_start_idx" ON "snapshots" USING btree ("room","period_start");--> statement-breakpoint
+CREATE INDEX "snapshots_period_start_brin" ON "snapshots" USING brin ("period_start");

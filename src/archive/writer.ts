@@ -69,9 +69,20 @@ export async function writeReadings(
       // the shorter row. The same reading again (same period_end) changes nothing.
       const returned = await tx
         .insert(snapshots)
-        .select(recordset(snapshots, rows))
+        .select(
+          // The same reading again (same room and period_end) is skipped here, so that the
+          // upsert below never meets the primary key.
+          recordset(
+            snapshots,
+            rows,
+            sql`where not exists (select 1 from ${snapshots} s where s.room = r.room and s.period_end = r.period_end)`,
+          ),
+        )
         .onConflictDoUpdate({
           target: [snapshots.room, snapshots.periodStart],
+          // The arbiter is the partial unique index: a period of zero length never replaces or is
+          // replaced (the next period of its room starts at the same instant, legitimately).
+          targetWhere: sql`period_end > period_start`,
           set: {
             periodEnd: excluded(snapshots.periodEnd),
             sessions: excluded(snapshots.sessions),
@@ -314,7 +325,11 @@ const recordTypes: Record<string, string> = {
  * Columns come in table order, as Drizzle's INSERT … SELECT expects; a column with a default
  * that the rows leave out gets the default (now()).
  */
-function recordset<T extends Record<string, unknown>>(table: PgTable, rows: readonly T[]): SQL {
+function recordset<T extends Record<string, unknown>>(
+  table: PgTable,
+  rows: readonly T[],
+  where: SQL = sql``,
+): SQL {
   const columns = Object.entries(getTableColumns(table)).filter(
     ([key, column]) => !(column.hasDefault && rows.every((row) => row[key] === undefined)),
   );
@@ -331,5 +346,5 @@ function recordset<T extends Record<string, unknown>>(table: PgTable, rows: read
   const select = Object.values(getTableColumns(table)).map((column) =>
     columns.some(([, c]) => c === column) ? sql`r.${sql.identifier(column.name)}` : sql`now()`,
   );
-  return sql`select ${sql.join(select, sql`, `)} from json_to_recordset(${JSON.stringify(records)}::json) as r(${sql.join(definitions, sql`, `)})`;
+  return sql`select ${sql.join(select, sql`, `)} from json_to_recordset(${JSON.stringify(records)}::json) as r(${sql.join(definitions, sql`, `)}) ${where}`;
 }

@@ -202,6 +202,34 @@ describe.each(databaseKinds)('archive writer on $kind', ({ kind }) => {
     ]);
   });
 
+  it('keeps a zero-length period (read in the millisecond its room began) and the next period that starts at that instant', async () => {
+    const p = roomPrefix();
+    const start = t('2026-11-24T14:30:00Z');
+    const zero = reading({ room: p, since: start, at: start, joins: 1, joinsByEntry: { a: 1 } });
+    await writeReadings(database.db, [zero]);
+    await writeReadings(database.db, [zero]);
+    await writeReadings(database.db, [
+      reading({
+        room: p,
+        since: start,
+        at: t('2026-11-24T14:31:00Z'),
+        joins: 2,
+        joinsByEntry: { b: 2 },
+      }),
+    ]);
+    const rows = await rowsOf(p);
+    expect(
+      rows.map((r) => [r.periodStart.toISOString(), r.periodEnd.toISOString(), r.joins]),
+    ).toEqual([
+      ['2026-11-24T14:30:00.000Z', '2026-11-24T14:30:00.000Z', 1],
+      ['2026-11-24T14:30:00.000Z', '2026-11-24T14:31:00.000Z', 2],
+    ]);
+    expect((await entriesOf(p)).map((e) => [e.entry, e.joins])).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+
   it('opens, updates and closes a live period, and a late retry of an older reading does not reopen it', async () => {
     const p = roomPrefix();
     const start = t('2026-11-24T15:00:10Z');

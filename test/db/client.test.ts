@@ -29,10 +29,12 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
     const rows = await database.query(
       `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = '${database.schema}' AND table_name NOT LIKE '\\_\\_%' ORDER BY 1`,
     );
-    expect(rows).toEqual([
-      ...tables.map((t) => ({ table_name: t, table_type: 'BASE TABLE' })),
-      ...views.map((v) => ({ table_name: v, table_type: 'VIEW' })),
-    ].sort((a, b) => a.table_name.localeCompare(b.table_name)));
+    expect(rows).toEqual(
+      [
+        ...tables.map((t) => ({ table_name: t, table_type: 'BASE TABLE' })),
+        ...views.map((v) => ({ table_name: v, table_type: 'VIEW' })),
+      ].sort((a, b) => a.table_name.localeCompare(b.table_name)),
+    );
     const elsewhere = await database.query(
       `SELECT table_schema FROM information_schema.tables WHERE table_name = 'snapshots' AND table_schema = '${database.schema}'`,
     );
@@ -59,9 +61,16 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '${database.schema}' AND tablename = 'snapshots' ORDER BY 1`,
     );
     expect(rows.map((r) => r.indexdef)).toEqual([
-      expect.stringMatching(/ON \S*snapshots USING btree \(period_start\)$/),
-      expect.stringMatching(/UNIQUE INDEX snapshots_pkey ON \S*snapshots USING btree \(room, period_end\)$/),
-      expect.stringMatching(/UNIQUE INDEX snapshots_room_period_start_key ON \S*snapshots USING btree \(room, period_start\)$/),
+      expect.stringMatching(/ON \S*snapshots USING brin \(period_start\)$/),
+      expect.stringMatching(
+        /UNIQUE INDEX snapshots_pkey ON \S*snapshots USING btree \(room, period_end\)$/,
+      ),
+      expect.stringMatching(
+        /INDEX snapshots_room_period_start_idx ON \S*snapshots USING btree \(room, period_start\)$/,
+      ),
+      expect.stringMatching(
+        /UNIQUE INDEX snapshots_room_period_start_key ON \S*snapshots USING btree \(room, period_start\) WHERE \(period_end > period_start\)$/,
+      ),
     ]);
   });
 
@@ -87,16 +96,19 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
 describe('archive database on PostgreSQL', () => {
   it('applies migrations once when several instances open the same schema at the same time', async () => {
     const schema = uniqueSchema();
-    const open = () => openDatabase({ databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 1 });
+    const open = () =>
+      openDatabase({ databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 1 });
     const opened = await Promise.all([open(), open(), open()]);
     try {
-      const journal = await opened[0]!.query(`SELECT count(*)::int AS n FROM "${schema}".__drizzle_migrations`);
+      const journal = await opened[0]!.query(
+        `SELECT count(*)::int AS n FROM "${schema}".__drizzle_migrations`,
+      );
       expect(journal).toEqual([{ n: 3 }]);
       const again = await open();
       await again.close();
-      expect(await opened[0]!.query(`SELECT count(*)::int AS n FROM "${schema}".__drizzle_migrations`)).toEqual([
-        { n: 3 },
-      ]);
+      expect(
+        await opened[0]!.query(`SELECT count(*)::int AS n FROM "${schema}".__drizzle_migrations`),
+      ).toEqual([{ n: 3 }]);
     } finally {
       await opened[0]!.query(`DROP SCHEMA "${schema}" CASCADE`);
       await Promise.all(opened.map((d) => d.close()));
@@ -118,11 +130,19 @@ describe('archive database on PGlite in a data directory', () => {
       const first = await openDatabase({ databaseUrl: null, dataDir });
       await first.db
         .insert(roomPeaks)
-        .values({ room: 'kept', peakSessions: 3, peakSessionsAt: at, peakViewers: 2, peakViewersAt: at });
+        .values({
+          room: 'kept',
+          peakSessions: 3,
+          peakSessionsAt: at,
+          peakViewers: 2,
+          peakViewersAt: at,
+        });
       await first.close();
       const second = await openDatabase({ databaseUrl: null, dataDir });
       try {
-        const rows = await second.query(`SELECT room, peak_sessions, peak_sessions_at FROM room_peaks`);
+        const rows = await second.query(
+          `SELECT room, peak_sessions, peak_sessions_at FROM room_peaks`,
+        );
         expect(rows.map((r) => [r.room, r.peak_sessions, iso(r.peak_sessions_at)])).toEqual([
           ['kept', 3, '2026-11-24T10:00:00.000Z'],
         ]);

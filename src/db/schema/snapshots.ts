@@ -42,10 +42,17 @@ export const snapshots = pgTable(
   },
   (t) => [
     primaryKey({ name: 'snapshots_pkey', columns: [t.room, t.periodEnd] }),
-    // A period starts where the room's previous one ended, so no two rows of a room share a start;
-    // a longer reading of the same period replaces the shorter one instead of counting it twice.
-    uniqueIndex('snapshots_room_period_start_key').on(t.room, t.periodStart),
-    index('snapshots_period_start_idx').on(t.periodStart),
+    // A period starts where the room's previous one ended, so no two rows of a room share a start
+    // (a period of zero length, read in the millisecond its room began, aside): a longer reading
+    // of the same period replaces the shorter one instead of counting it twice.
+    uniqueIndex('snapshots_room_period_start_key')
+      .on(t.room, t.periodStart)
+      .where(sql`period_end > period_start`),
+    // One room over a time range (history, rollups); zero-length periods included.
+    index('snapshots_room_period_start_idx').on(t.room, t.periodStart),
+    // Every room over a time range (rankings): rows arrive in time order, so a BRIN index is
+    // tiny and cheap to keep up to date.
+    index('snapshots_period_start_brin').using('brin', t.periodStart),
     check('snapshots_period_check', sql`${t.periodEnd} >= ${t.periodStart}`),
     check(
       'snapshots_counts_check',
