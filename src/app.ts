@@ -11,7 +11,10 @@ import Fastify, {
   type onRequestHookHandler,
 } from 'fastify';
 import type { Redis } from 'ioredis';
+import snapshotPlugin from './archive/plugin.js';
 import type { Config } from './config.js';
+import type { Database } from './db/client.js';
+import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
 import errors from './plugins/errors.js';
 import storePlugin from './plugins/store.js';
@@ -30,6 +33,8 @@ export interface AppOptions {
   config: Config;
   /** A store built by the caller (tests); otherwise one is built from config. */
   store?: PresenceStore;
+  /** An archive database opened by the caller (tests share one); it stays open after close. */
+  database?: Database;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -39,6 +44,7 @@ export const bodyLimitBytes = 2048;
 export async function buildApp({
   config,
   store,
+  database,
   logger = false,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -71,6 +77,8 @@ export async function buildApp({
   });
 
   await app.register(storePlugin, { config, store });
+  await app.register(dbPlugin, { config, database });
+  await app.register(snapshotPlugin, { config });
 
   await app.register(rateLimit, {
     global: config.rateLimit.max > 0,

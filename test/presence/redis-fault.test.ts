@@ -2,7 +2,7 @@
 // 503, nothing hangs, and everything recovers by itself when Redis is back.
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { browserAgent } from '../support/app.js';
+import { browserAgent, sharedDatabase } from '../support/app.js';
 import { inCI } from '../support/redis.js';
 import { hasRedisServer, RedisServer, sparePort } from '../support/redis-server.js';
 import { testConfig, uniquePrefix } from '../support/stores.js';
@@ -22,6 +22,7 @@ describe.skipIf(!available)('Redis outage', () => {
     server = new RedisServer(await sparePort());
     await server.start();
     const app = await buildApp({
+      database: await sharedDatabase(),
       config: testConfig({
         REDIS_URL: server.url,
         REDIS_PREFIX: uniquePrefix('fault'),

@@ -1,12 +1,25 @@
 // The real app for route tests, on the embedded store or on Redis with a key prefix of its own.
 import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { type Database, openDatabase } from '../../src/db/client.js';
 import { redisUrl } from './redis.js';
 import { deletePrefix, testConfig, uniquePrefix } from './stores.js';
 
 export const adminToken = 'test-admin-token-0123456789';
 export const browserAgent =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+// One in-memory archive database per test file (opening one takes seconds), closed after it.
+let shared: Promise<Database> | null = null;
+export function sharedDatabase(): Promise<Database> {
+  shared ??= openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+  return shared;
+}
+afterAll(async () => {
+  if (shared) await (await shared).close();
+  shared = null;
+});
 
 export interface TestApp {
   app: FastifyInstance;
@@ -24,7 +37,7 @@ export async function openApp(
     ...(redis ? { REDIS_URL: redisUrl } : {}),
     ...env,
   });
-  const app = await buildApp({ config });
+  const app = await buildApp({ config, database: await sharedDatabase() });
   await app.ready();
   return {
     app,

@@ -33,6 +33,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     RATE_LIMIT_MAX: '100000',
     SNAPSHOT_ENABLED: 'false',
     LOG_LEVEL: 'silent',
+    // Never the developer's ./data: an in-memory embedded database unless a test says otherwise.
+    DATA_DIR: 'memory://',
     ...env,
   });
 }
