@@ -25,6 +25,12 @@ export interface SnapshotDeps {
    * little behind does not archive the same period a second time. Failed runs release it at once.
    */
   holdLockOnSuccess?: boolean;
+  /**
+   * Longest wait for the database write, ms (default 75 % of the lock's expiry). A database that
+   * stops answering (a half-open connection, a proxy in front of a stopped server) must fail the
+   * run while this instance still holds the lock; its readings then stay in the store.
+   */
+  writeTimeoutMs?: number;
 }
 
 export interface SnapshotRun {
@@ -81,7 +87,11 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     for (let i = 0; i < rooms.length; i += batchSize) {
       readings = readings.concat(await deps.store.readRooms(rooms.slice(i, i + batchSize)));
     }
-    const written = await writeReadings(deps.db, readings);
+    const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
+    const written = await withTimeout(
+      writeReadings(deps.db, readings),
+      deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
+    );
     // Only what is safely in PostgreSQL may leave the store.
     await deps.store.commitReadings(readings);
     ok = true;
@@ -183,6 +193,18 @@ function shortestGapMs(task: ScheduledTask): number {
   let gap = Number.POSITIVE_INFINITY;
   for (let i = 1; i < next.length; i++) gap = Math.min(gap, next[i]! - next[i - 1]!);
   return Number.isFinite(gap) && gap > 0 ? gap : 60_000;
+}
+
+/** The promise, or a rejection once timeoutMs has passed (the work itself is not cancelled). */
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the database did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

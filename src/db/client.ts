@@ -68,6 +68,8 @@ async function openPostgres(
   if (options.migrate !== false) await migrateLocked(url, connection, schemaName);
   const client = postgres(url, {
     max: options.maxConnections ?? 10,
+    // Fail fast when the server is away: the snapshot job retries next period anyway.
+    connect_timeout: 10,
     connection,
     onnotice: () => {},
   });

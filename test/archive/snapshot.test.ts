@@ -3,46 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Logger, runSnapshot, SNAPSHOT_LOCK } from '../../src/archive/snapshot.js';
-import { type Database, openDatabase } from '../../src/db/client.js';
+import { runSnapshot, SNAPSHOT_LOCK } from '../../src/archive/snapshot.js';
+import type { Database } from '../../src/db/client.js';
 import { livePeriods, roomPeaks, snapshotEntries, snapshots } from '../../src/db/schema/index.js';
 import type { Heartbeat, PresenceStore } from '../../src/presence/store.js';
+import { memoryLog, unreachableDatabase } from '../support/archive-log.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase } from '../support/databases.js';
 import { fastRules, openStore, type StoreKind, type TestStore } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (label: string) => `${label}-${randomBytes(5).toString('hex')}`;
-
-/** A logger that keeps what was logged, so a test can check that failures are reported. */
-export function memoryLog() {
-  const lines: { level: string; msg: string }[] = [];
-  const at =
-    (level: string) =>
-    (...args: unknown[]) => {
-      lines.push({ level, msg: String(args.find((a) => typeof a === 'string') ?? '') });
-    };
-  const log: Logger = {
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-    debug: at('debug'),
-  };
-  return { log, lines };
-}
-
-/** A database that does not answer: a closed PGlite, or a PostgreSQL port where nothing listens. */
-export async function unreachableDatabase(kind: 'pglite' | 'postgres'): Promise<Database> {
-  if (kind === 'postgres') {
-    return openDatabase({
-      databaseUrl: 'postgres://postgres@127.0.0.1:5449/none?connect_timeout=2',
-      dataDir: '',
-      migrate: false,
-    });
-  }
-  const closed = await openDatabase({ databaseUrl: null, dataDir: 'memory://', migrate: false });
-  await closed.close();
-  return closed;
-}
 
 const storeKinds: StoreKind[] = ['embedded', 'redis'];
 
