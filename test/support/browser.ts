@@ -12,8 +12,12 @@ import { inject } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { buildClient } from '../../src/client/build.js';
 import { type Config, loadConfig } from '../../src/config.js';
+import { buildDashboard } from '../../src/dashboard/build.js';
+import type { Database } from '../../src/db/client.js';
+import dbPlugin from '../../src/db/plugin.js';
 import badgeRoutes from '../../src/routes/badge.js';
 import clientRoutes from '../../src/routes/client.js';
+import dashboardRoutes from '../../src/routes/dashboard.js';
 import { deletePrefix } from './stores.js';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -51,7 +55,7 @@ let clientBuilt: Promise<unknown> | null = null;
 
 /** Builds dist/client once per test file (atomic writes: files running in parallel are safe). */
 export function ensureClientBuilt(): Promise<unknown> {
-  clientBuilt ??= buildClient();
+  clientBuilt ??= Promise.all([buildClient(), buildDashboard()]);
   return clientBuilt;
 }
 
@@ -77,12 +81,13 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Adds the client and badge routes to an app whose route index does not list them yet. */
+/** Adds the client, badge and dashboard routes to an app whose route index lacks them. */
 export async function withClientRoutes(app: FastifyInstance): Promise<FastifyInstance> {
   if (!app.hasRoute({ method: 'GET', url: '/presence.js' })) await app.register(clientRoutes);
   if (!app.hasRoute({ method: 'GET', url: '/v1/rooms/:room/badge.svg' })) {
     await app.register(badgeRoutes);
   }
+  if (!app.hasRoute({ method: 'GET', url: '/dashboard' })) await app.register(dashboardRoutes);
   return app;
 }
 
@@ -96,7 +101,10 @@ export function storeEnv(): Record<string, string> {
 }
 
 /** The real app on a port chosen by the OS, with its own key prefix and data directory. */
-export async function startApi(env: Record<string, string> = {}): Promise<RunningApi> {
+export async function startApi(
+  env: Record<string, string> = {},
+  { database }: { database?: Database } = {},
+): Promise<RunningApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'hc-browser-'));
   const config = loadConfig({
     REDIS_PREFIX: `hcb${randomBytes(4).toString('hex')}`,
@@ -108,7 +116,11 @@ export async function startApi(env: Record<string, string> = {}): Promise<Runnin
     ...storeEnv(),
     ...env,
   });
-  const app = await withClientRoutes(await buildApp({ config }));
+  const options = { config, database };
+  const app = await buildApp(options);
+  // The archive routes need the database; until the app opens it itself, the test does.
+  if (database && !app.hasDecorator('db')) await app.register(dbPlugin, { config, database });
+  await withClientRoutes(app);
   const received: ReceivedRequest[] = [];
   const byRequest = new WeakMap<object, ReceivedRequest>();
   app.addHook('onRequest', async (request) => {
