@@ -10,7 +10,6 @@ import {
   ensureClientBuilt,
   humanContext,
   launchChromium,
-  type PageServer,
   type ReceivedRequest,
   type RunningApi,
   randomRoom,
