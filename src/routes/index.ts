@@ -1,5 +1,7 @@
 // Every route plugin, registered by app.ts. One file per resource.
 import type { FastifyPluginAsync } from 'fastify';
+import badgeRoutes from './badge.js';
+import clientRoutes from './client.js';
 import countRoutes from './count.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
@@ -11,6 +13,8 @@ export const routes: FastifyPluginAsync[] = [
   healthRoutes,
   heartbeatRoutes,
   countRoutes,
+  badgeRoutes,
+  clientRoutes,
   roomsRoutes,
   historyRoutes,
   periodsRoutes,
