@@ -2,6 +2,7 @@
 // back with Retry-After; the client waits exactly that long, then is counted again. Both
 // failures come from the real app: its per-address rate limit, and a Redis that is not there.
 import { readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,9 +44,29 @@ function expectRetryAfterHonoured(pairs: ReturnType<typeof retries>): void {
   }
 }
 
-describe('a client told to wait', () => {
+/** Ports for throwaway Redis servers of this suite. */
+const redisPorts = [6395, 6396, 6397, 6398, 6399];
+
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+
+async function freeRedisPort(): Promise<number> {
+  for (const port of redisPorts) if (!(await listening(port))) return port;
+  throw new Error(`no free port for a throwaway Redis among ${redisPorts.join(', ')}`);
+}
+
+describe('a client told to wait', { timeout: 90_000 }, () => {
   let browser: Browser;
   let bundle: string;
+  /** Stopped in afterAll too, so that a test that times out leaves no server behind. */
+  let redis: RedisServer | undefined;
 
   beforeAll(async () => {
     await ensureClientBuilt();
@@ -55,6 +76,7 @@ describe('a client told to wait', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await redis?.stop();
   });
 
   it('waits as Retry-After says when rate limited (429), and is counted again after', async () => {
@@ -99,7 +121,8 @@ describe('a client told to wait', () => {
   });
 
   it('waits as Retry-After says while the store is down (503), and is counted once it is back', async () => {
-    const redis = new RedisServer(6397);
+    // Nothing listens there yet: the API starts with its Redis down.
+    redis = new RedisServer(await freeRedisPort());
     const api = await startApi({
       REDIS_URL: redis.url,
       REDIS_CLUSTER: 'false',
@@ -136,7 +159,8 @@ describe('a client told to wait', () => {
       await context.close();
       await pages.close();
       await api.close();
-      await redis.stop();
+      await redis?.stop();
+      redis = undefined;
     }
   });
 });
