@@ -43,6 +43,8 @@ export interface SnapshotRun {
   written: number;
   /** Duration, ms. */
   ms: number;
+  /** Where the time went, ms: reading the store, writing the database, committing to the store. */
+  phases?: { readMs: number; writeMs: number; commitMs: number };
   /** Why the run failed (for logs and /readyz; never sent to clients). */
   error?: string;
 }
@@ -82,22 +84,38 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
   let readings: RoomReading[] = [];
   let ok = false;
   try {
+    const t0 = performance.now();
     const rooms = await deps.store.roomsToArchive();
     const batchSize = deps.batchSize ?? DEFAULT_BATCH;
     for (let i = 0; i < rooms.length; i += batchSize) {
       readings = readings.concat(await deps.store.readRooms(rooms.slice(i, i + batchSize)));
     }
+    const t1 = performance.now();
     const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     const written = await withTimeout(
       writeReadings(deps.db, readings),
       deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
     );
     // Only what is safely in PostgreSQL may leave the store.
+    const t2 = performance.now();
     await deps.store.commitReadings(readings);
     ok = true;
-    const run = result('ok', readings.length, written.snapshots);
+    const run: SnapshotRun = {
+      ...result('ok', readings.length, written.snapshots),
+      phases: {
+        readMs: Math.round(t1 - t0),
+        writeMs: Math.round(t2 - t1),
+        commitMs: Math.round(performance.now() - t2),
+      },
+    };
     deps.log.info(
-      { rooms: run.rooms, written: run.written, entries: written.entries, ms: run.ms },
+      {
+        rooms: run.rooms,
+        written: run.written,
+        entries: written.entries,
+        ms: run.ms,
+        ...run.phases,
+      },
       'snapshot: archived',
     );
     return run;

@@ -158,7 +158,17 @@ export async function writeReadings(
     if (peaks.length > 0) {
       await tx
         .insert(roomPeaks)
-        .select(recordset(roomPeaks, peaks))
+        .select(
+          // Most snapshots set no new all-time peak: leave those rooms out before the upsert.
+          recordset(
+            roomPeaks,
+            peaks,
+            sql`where not exists (select 1 from ${roomPeaks} p where p.room = r.room
+              and p.peak_sessions >= r.peak_sessions and p.peak_viewers >= r.peak_viewers
+              and (p.peak_sessions > r.peak_sessions or p.peak_sessions_at <= r.peak_sessions_at)
+              and (p.peak_viewers > r.peak_viewers or p.peak_viewers_at <= r.peak_viewers_at))`,
+          ),
+        )
         .onConflictDoUpdate({
           target: roomPeaks.room,
           set: {
