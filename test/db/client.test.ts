@@ -128,15 +128,13 @@ describe('archive database on PGlite in a data directory', () => {
     try {
       const at = new Date('2026-11-24T10:00:00Z');
       const first = await openDatabase({ databaseUrl: null, dataDir });
-      await first.db
-        .insert(roomPeaks)
-        .values({
-          room: 'kept',
-          peakSessions: 3,
-          peakSessionsAt: at,
-          peakViewers: 2,
-          peakViewersAt: at,
-        });
+      await first.db.insert(roomPeaks).values({
+        room: 'kept',
+        peakSessions: 3,
+        peakSessionsAt: at,
+        peakViewers: 2,
+        peakViewersAt: at,
+      });
       await first.close();
       const second = await openDatabase({ databaseUrl: null, dataDir });
       try {
