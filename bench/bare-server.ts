@@ -3,7 +3,11 @@
 import Fastify from 'fastify';
 
 const app = Fastify({ bodyLimit: 2048 });
-app.addContentTypeParser('text/plain', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+app.addContentTypeParser(
+  'text/plain',
+  { parseAs: 'string' },
+  app.getDefaultJsonParser('error', 'error'),
+);
 app.post('/v1/heartbeat', async (request) => {
   const { room, session } = request.body as { room: string; session: string };
   return { room, session, sessions: 1, viewers: 1, interval: 15, ttl: 45, counted: true };

@@ -32,19 +32,35 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitForHttp(url: string) {
   for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.status < 500, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.status < 500,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`${url} did not come up`);
 }
 
 function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 /** Requests per second from wrk (one thread: the other core serves). */
 async function wrk(url: string, script?: string): Promise<number> {
-  const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', ...(script ? ['-s', script] : []), url];
+  const args = [
+    '-t1',
+    `-c${connections}`,
+    `-d${durationS}s`,
+    '--latency',
+    ...(script ? ['-s', script] : []),
+    url,
+  ];
   const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
@@ -86,10 +102,20 @@ try {
   };
   children.push(
     // As deployed: the per-address limiter on (with a limit no benchmark reaches).
-    start('node', ['dist/server.js'], { ...serviceEnv, PORT: String(servicePort), RATE_LIMIT_MAX: '1000000000' }),
+    start('node', ['dist/server.js'], {
+      ...serviceEnv,
+      PORT: String(servicePort),
+      RATE_LIMIT_MAX: '1000000000',
+    }),
     // The same with the per-address limiter off, to show what the limiter's round trip costs.
-    start('node', ['dist/server.js'], { ...serviceEnv, PORT: String(unlimitedPort), RATE_LIMIT_MAX: '0' }),
-    start(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], { PORT: String(barePort) }),
+    start('node', ['dist/server.js'], {
+      ...serviceEnv,
+      PORT: String(unlimitedPort),
+      RATE_LIMIT_MAX: '0',
+    }),
+    start(process.execPath, ['--import', 'tsx', 'bench/bare-server.ts'], {
+      PORT: String(barePort),
+    }),
   );
   const service = `http://127.0.0.1:${servicePort}`;
   const unlimited = `http://127.0.0.1:${unlimitedPort}`;
@@ -121,8 +147,11 @@ try {
     if (loaded === 0) memoryBefore = await usedMemory(redisPort);
     await load(store, 'c', loaded, sessions);
     loaded = sessions;
-    const count = (await (await fetch(`${service}/v1/rooms/c/count`)).json()) as { sessions: number };
-    if (count.sessions !== sessions) throw new Error(`expected ${sessions} online, counted ${count.sessions}`);
+    const count = (await (await fetch(`${service}/v1/rooms/c/count`)).json()) as {
+      sessions: number;
+    };
+    if (count.sessions !== sessions)
+      throw new Error(`expected ${sessions} online, counted ${count.sessions}`);
     counts.push({
       sessions,
       rps: await wrk(`${service}/v1/rooms/c/count`),
