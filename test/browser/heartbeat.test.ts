@@ -67,11 +67,11 @@ describe('a page with the presence.js script tag', () => {
     });
     await expect.poll(() => page.textContent('#watching')).toBe('1 watching');
     // Several heartbeats, so that the interval from the response is followed too.
-    await waitFor('a second heartbeat', () =>
-      api.received.filter((r) => r.path === '/v1/heartbeat').length >= 2 ? true : undefined,
+    const answered = () =>
+      api.received.filter((r) => r.path === '/v1/heartbeat' && r.status !== undefined);
+    const heartbeats = await waitFor('a second answered heartbeat', () =>
+      answered().length >= 2 ? answered() : undefined,
     );
-
-    const heartbeats = api.received.filter((r) => r.path === '/v1/heartbeat');
     for (const heartbeat of heartbeats) {
       expect(heartbeat.method).toBe('POST');
       expect(heartbeat.contentType).toMatch(/^text\/plain/);

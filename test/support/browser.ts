@@ -1,11 +1,12 @@
 // Real pieces for browser tests: Debian's chromium driven by playwright-core, the real API
 // listening on a port of its own, and a page server on another port (another origin).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { inject } from 'vitest';
@@ -14,10 +15,10 @@ import { buildClient } from '../../src/client/build.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { buildDashboard } from '../../src/dashboard/build.js';
 import type { Database } from '../../src/db/client.js';
-import dbPlugin from '../../src/db/plugin.js';
 import badgeRoutes from '../../src/routes/badge.js';
-import clientRoutes from '../../src/routes/client.js';
+import clientRoutes, { defaultClientDir } from '../../src/routes/client.js';
 import dashboardRoutes from '../../src/routes/dashboard.js';
+import { closeTestDatabase, openTestDatabase } from './databases.js';
 import { deletePrefix } from './stores.js';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -53,9 +54,41 @@ export async function humanContext(browser: Browser): Promise<BrowserContext> {
 
 let clientBuilt: Promise<unknown> | null = null;
 
-/** Builds dist/client once per test file (atomic writes: files running in parallel are safe). */
+const newestChange = async (dir: string, names: string[]) =>
+  Math.max(...(await Promise.all(names.map((n) => stat(join(dir, n)).then((s) => s.mtimeMs)))));
+
+/** True when every built file exists and is newer than every source it is built from. */
+async function builtIsFresh(): Promise<boolean> {
+  const sources = fileURLToPath(new URL('../../src/', import.meta.url));
+  try {
+    const built = await Promise.all(
+      ['presence.js', 'presence.mjs', 'dashboard.html', 'dashboard.js', 'dashboard.css'].map((n) =>
+        stat(join(defaultClientDir, n)).then((s) => s.mtimeMs),
+      ),
+    );
+    const changed = Math.max(
+      await newestChange(join(sources, 'client'), ['presence.ts', 'build.ts']),
+      await newestChange(join(sources, 'dashboard'), [
+        'index.html',
+        'dashboard.css',
+        'dashboard.ts',
+        'build.ts',
+      ]),
+    );
+    return Math.min(...built) > changed;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Builds dist/client (client and dashboard) unless it is newer than its sources; once per test
+ * file. Writes are atomic, so files running in parallel are safe.
+ */
 export function ensureClientBuilt(): Promise<unknown> {
-  clientBuilt ??= Promise.all([buildClient(), buildDashboard()]);
+  clientBuilt ??= builtIsFresh().then((fresh) =>
+    fresh ? undefined : Promise.all([buildClient(), buildDashboard()]),
+  );
   return clientBuilt;
 }
 
@@ -116,10 +149,9 @@ export async function startApi(
     ...storeEnv(),
     ...env,
   });
-  const options = { config, database };
-  const app = await buildApp(options);
-  // The archive routes need the database; until the app opens it itself, the test does.
-  if (database && !app.hasDecorator('db')) await app.register(dbPlugin, { config, database });
+  // The archive is not what these suites look at: one in-memory database unless given one.
+  const ownDatabase = database ? null : await openTestDatabase('pglite');
+  const app = await buildApp({ config, database: database ?? ownDatabase ?? undefined });
   await withClientRoutes(app);
   const received: ReceivedRequest[] = [];
   const byRequest = new WeakMap<object, ReceivedRequest>();
@@ -150,6 +182,7 @@ export async function startApi(
     async close() {
       if (app.redisClient) await deletePrefix(app.redisClient, config.prefix).catch(() => {});
       await app.close();
+      await closeTestDatabase(ownDatabase ?? undefined);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
