@@ -12,7 +12,6 @@ import {
   humanContext,
   launchChromium,
   type ReceivedRequest,
-  type RunningApi,
   randomRoom,
   readCount,
   servePages,
