@@ -49,6 +49,8 @@ export async function buildApp({
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // Creating an embedded database directory on a first start can take tens of seconds.
+    pluginTimeout: 120_000,
     bodyLimit: bodyLimitBytes,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },

@@ -95,5 +95,5 @@ describe('configuration', () => {
     const lines = failed!.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^headcount: (PORT|LEAVE_GRACE_S)=/);
-  });
+  }, 60_000);
 });
