@@ -89,16 +89,14 @@ export function parseReading(room: string, reply: Reply): RoomReading | null {
   };
 }
 
-/** ARGV of commit-room-7.lua for a reading. */
-export function commitArgs(reading: RoomReading): (string | number)[] {
-  const entries = Object.entries(reading.period.joinsByEntry).flat();
-  return [
+/** The argument of commit-rooms.lua for one reading. */
+export function commitPayload(reading: RoomReading): string {
+  return JSON.stringify([
     reading.at,
     reading.sessions,
     reading.viewers,
     reading.period.joins,
-    reading.closed.length,
-    ...reading.closed.map((c) => c.start),
-    ...entries,
-  ];
+    reading.closed.map((c) => c.start),
+    reading.period.joinsByEntry,
+  ]);
 }

@@ -2,9 +2,9 @@
 // one Lua script per operation (registered once with defineCommand), Redis TIME everywhere.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Result } from 'ioredis';
+import { Cluster, type Result } from 'ioredis';
 import { lockKey, roomIndexKey, roomKeys, viewerMember } from './keys.js';
-import { commitArgs, parseReading } from './readings.js';
+import { commitPayload, parseReading } from './readings.js';
 import type { RedisClient } from './redis-client.js';
 import type {
   ActiveRoom,
@@ -21,15 +21,18 @@ import { guard } from './unavailable.js';
 const luaDir = fileURLToPath(new URL('../../src/presence/lua/', import.meta.url));
 const lua = (file: string) => readFileSync(`${luaDir}${file}`, 'utf8');
 
-type Reply = (string | number)[];
+type Reply = (string | number | (string | number)[])[];
+
+/** Rooms per archive script call on a single Redis. */
+const archiveBatchSize = 100;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     hcHeartbeat(...keysAndArgs: (string | number)[]): Result<number[], Context>;
     hcLeave(...keysAndArgs: (string | number)[]): Result<number, Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
-    hcRead(...keys: string[]): Result<Reply, Context>;
-    hcCommit(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    hcRead(numberOfKeys: number, ...keys: string[]): Result<Reply[], Context>;
+    hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
   }
 }
@@ -38,8 +41,9 @@ function defineScripts(redis: RedisClient) {
   redis.defineCommand('hcHeartbeat', { numberOfKeys: 8, lua: lua('heartbeat-8.lua') });
   redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: lua('leave-4.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: lua('count-4.lua') });
-  redis.defineCommand('hcRead', { numberOfKeys: 7, lua: lua('read-room-7.lua') });
-  redis.defineCommand('hcCommit', { numberOfKeys: 7, lua: lua('commit-room-7.lua') });
+  // Any number of rooms, 7 keys each: the caller passes the number of keys first.
+  redis.defineCommand('hcRead', { lua: lua('read-rooms.lua') });
+  redis.defineCommand('hcCommit', { lua: lua('commit-rooms.lua') });
   redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
 }
 
@@ -166,23 +170,31 @@ export class RedisPresenceStore implements PresenceStore {
     return guard(() => this.redis.zrange(this.index, 0, -1));
   }
 
+  /** The archive keys of a room, in the order of read-rooms.lua and commit-rooms.lua. */
+  private archiveKeys(room: string): string[] {
+    const k = roomKeys(this.prefix, room);
+    return [k.visible, k.hidden, k.viewers, k.period, k.live, k.uniques, k.closed];
+  }
+
+  /**
+   * Rooms in groups that one script call may touch: on a single Redis a batch of many rooms,
+   * on Cluster one room (each room is its own slot), sent together by auto-pipelining.
+   */
+  private batches<T>(items: readonly T[]): T[][] {
+    const size = this.redis instanceof Cluster ? 1 : archiveBatchSize;
+    const batches: T[][] = [];
+    for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+    return batches;
+  }
+
   readRooms(rooms: readonly string[]): Promise<RoomReading[]> {
     return guard(async () => {
-      const readings = await Promise.all(
-        rooms.map(async (room) => {
-          const k = roomKeys(this.prefix, room);
-          const reply = await this.redis.hcRead(
-            k.visible,
-            k.hidden,
-            k.viewers,
-            k.period,
-            k.live,
-            k.uniques,
-            k.closed,
-          );
-          return parseReading(room, reply);
-        }),
+      const replies = await Promise.all(
+        this.batches(rooms).map((batch) =>
+          this.redis.hcRead(batch.length * 7, ...batch.flatMap((room) => this.archiveKeys(room))),
+        ),
       );
+      const readings = replies.flat().map((reply, i) => parseReading(rooms[i]!, reply));
       // Rooms with nothing to archive leave the index; a heartbeat puts a room back.
       const idle = rooms.filter((_, i) => readings[i] === null);
       if (idle.length > 0) await this.redis.zrem(this.index, ...idle);
@@ -192,24 +204,20 @@ export class RedisPresenceStore implements PresenceStore {
 
   commitReadings(readings: readonly RoomReading[]): Promise<void> {
     return guard(async () => {
-      await Promise.all(
-        readings.map(async (reading) => {
-          const k = roomKeys(this.prefix, reading.room);
-          const forget = await this.redis.hcCommit(
-            k.visible,
-            k.hidden,
-            k.viewers,
-            k.period,
-            k.live,
-            k.uniques,
-            k.closed,
-            ...commitArgs(reading),
-          );
-          // A heartbeat between the script and this ZREM puts the room back at its next beat;
-          // its accumulators stay in the room's keys until then, so nothing is lost.
-          if (forget === 1) await this.redis.zrem(this.index, reading.room);
-        }),
+      const flags = await Promise.all(
+        this.batches(readings).map((batch) =>
+          this.redis.hcCommit(
+            batch.length * 7,
+            ...batch.flatMap((r) => this.archiveKeys(r.room)),
+            ...batch.map(commitPayload),
+          ),
+        ),
       );
+      // A heartbeat between the script and this ZREM puts the room back at its next beat; its
+      // accumulators stay in the room's keys until then, so nothing is lost.
+      const forgettable = flags.flat();
+      const forget = readings.filter((_, i) => forgettable[i] === 1).map((r) => r.room);
+      if (forget.length > 0) await this.redis.zrem(this.index, ...forget);
     });
   }
 
