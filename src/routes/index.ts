@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import badgeRoutes from './badge.js';
 import clientRoutes from './client.js';
 import countRoutes from './count.js';
+import dashboardRoutes from './dashboard.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
 import historyRoutes from './history.js';
@@ -16,6 +17,7 @@ export const routes: FastifyPluginAsync[] = [
   badgeRoutes,
   clientRoutes,
   roomsRoutes,
+  dashboardRoutes,
   historyRoutes,
   periodsRoutes,
 ];
