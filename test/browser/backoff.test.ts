@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultClientDir } from '../../src/routes/client.js';
 import {
+  browserAvailable,
   ensureClientBuilt,
   humanContext,
   launchChromium,
@@ -61,7 +62,7 @@ async function freeRedisPort(): Promise<number> {
   throw new Error(`no free port for a throwaway Redis among ${redisPorts.join(', ')}`);
 }
 
-describe('a client told to wait', { timeout: 90_000 }, () => {
+describe.skipIf(!browserAvailable)('a client told to wait', { timeout: 90_000 }, () => {
   let browser: Browser;
   let bundle: string;
   /** Stopped in afterAll too, so that a test that times out leaves no server behind. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { adminToken, browserAgent } from '../support/app.js';
 import {
+  browserAvailable,
   ensureClientBuilt,
   humanContext,
   launchChromium,
@@ -57,7 +58,7 @@ async function logIn(page: Page, api: RunningApi, token: string): Promise<void> 
   await page.click('button[type="submit"]');
 }
 
-describe('the dashboard', () => {
+describe.skipIf(!browserAvailable)('the dashboard', () => {
   let database: Database;
   let api: RunningApi;
   let browser: Browser;

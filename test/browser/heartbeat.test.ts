@@ -3,6 +3,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  browserAvailable,
   collectErrors,
   ensureClientBuilt,
   humanContext,
@@ -29,7 +30,7 @@ const taggedPage = (api: RunningApi, attributes: string) => `<!doctype html>
   });
 </script>`;
 
-describe('a page with the presence.js script tag', () => {
+describe.skipIf(!browserAvailable)('a page with the presence.js script tag', () => {
   let api: RunningApi;
   let pages: PageServer;
   let browser: Browser;

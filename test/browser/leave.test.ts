@@ -3,6 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  browserAvailable,
   type CountReading,
   ensureClientBuilt,
   humanContext,
@@ -22,7 +23,7 @@ const ttlS = 60;
 const watchingPage = (api: RunningApi, room: string) => `<!doctype html>
 <script src="${api.url}/presence.js" data-room="${room}" data-webdriver="true"></script>`;
 
-describe('leaving a page', () => {
+describe.skipIf(!browserAvailable)('leaving a page', () => {
   let api: RunningApi;
   let pages: PageServer;
   let browser: Browser;

@@ -3,6 +3,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  browserAvailable,
   ensureClientBuilt,
   humanContext,
   launchChromium,
@@ -43,7 +44,7 @@ declare global {
   }
 }
 
-describe('tabs of one browser', () => {
+describe.skipIf(!browserAvailable)('tabs of one browser', () => {
   let api: RunningApi;
   let pages: PageServer;
   let browser: Browser;

@@ -1,6 +1,8 @@
 // Real pieces for browser tests: Debian's chromium driven by playwright-core, the real API
 // listening on a port of its own, and a page server on another port (another origin).
+
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +23,20 @@ import dashboardRoutes from '../../src/routes/dashboard.js';
 import { closeTestDatabase, openTestDatabase } from './databases.js';
 import { deletePrefix } from './stores.js';
 
-export const chromiumPath = '/usr/bin/chromium';
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * False when this machine has no Chromium: the browser suites are then skipped loudly on a
+ * developer's machine, and fail in CI (CI=true), where .ci/ensure-chromium installs it.
+ */
+export const browserAvailable = existsSync(chromiumPath);
+if (!browserAvailable) {
+  const message = `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (process.env.CI === 'true' || process.env.CI === '1') {
+    throw new Error(`${message}: the browser suites cannot run in CI`);
+  }
+  console.warn(`\n!!! ${message}: the browser suites are SKIPPED !!!\n`);
+}
 
 export const chromiumArgs = [
   '--headless',
