@@ -34,7 +34,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
   };
 }
 
-/** Sorted set of every room that had a session: room → latest deadline (epoch ms). */
+/** Sorted set of the rooms the archive has not finished with: room → store time (ms) their accumulators began. */
 export const roomIndexKey = (prefix: string) => `${prefix}:rooms`;
 
 export const lockKey = (prefix: string, name: string) => `${prefix}:lock:${name}`;

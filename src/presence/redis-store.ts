@@ -34,6 +34,7 @@ declare module 'ioredis' {
     hcRead(numberOfKeys: number, ...keys: string[]): Result<Reply[], Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
+    hcForget(key: string, ...roomsAndTimes: (string | number)[]): Result<number, Context>;
   }
 }
 
@@ -45,6 +46,7 @@ function defineScripts(redis: RedisClient) {
   redis.defineCommand('hcRead', { lua: lua('read-rooms.lua') });
   redis.defineCommand('hcCommit', { lua: lua('commit-rooms.lua') });
   redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
+  redis.defineCommand('hcForget', { numberOfKeys: 1, lua: lua('forget-rooms-1.lua') });
 }
 
 const toCount = (reply: number[]): RoomCount => {
@@ -85,29 +87,35 @@ export class RedisPresenceStore implements PresenceStore {
     const ttlMs = visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
     const intervalMs = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
     return guard(async () => {
-      // Sent together (auto-pipelined): one round trip. The room index is a key of its own
-      // slot on Cluster, so it cannot live inside the room's script.
-      const [reply] = await Promise.all([
-        this.redis.hcHeartbeat(
-          k.sessionPrefix + hb.session,
-          k.visible,
-          k.hidden,
-          k.viewers,
-          k.period,
-          k.live,
-          k.uniques,
-          k.closed,
-          hb.session,
-          viewerMember(hb.session, hb.viewer),
-          visible ? 'v' : 'h',
-          ttlMs,
-          Math.floor(intervalMs / 3),
-          hb.entry ?? '',
-        ),
-        this.redis.zadd(this.index, 'GT', Date.now() + ttlMs, hb.room),
-      ]);
+      const reply = await this.redis.hcHeartbeat(
+        k.sessionPrefix + hb.session,
+        k.visible,
+        k.hidden,
+        k.viewers,
+        k.period,
+        k.live,
+        k.uniques,
+        k.closed,
+        hb.session,
+        viewerMember(hb.session, hb.viewer),
+        visible ? 'v' : 'h',
+        ttlMs,
+        Math.floor(intervalMs / 3),
+        hb.entry ?? '',
+      );
       if (reply[0] === 0) return { accepted: false, retryAfterMs: reply[1]! };
-      const [, sessions, viewers, joined, at] = reply as [number, number, number, number, number];
+      const [, sessions, viewers, joined, at, , created] = reply as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      // Once per room (again after the archive forgot it): the room index is a key of its own
+      // slot on Cluster, so it cannot live inside the room's script.
+      if (created === 1) await this.redis.zadd(this.index, at, hb.room);
       return { accepted: true, sessions, viewers, joined: joined === 1, at };
     });
   }
@@ -139,10 +147,8 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async activeRooms(limit: number): Promise<ActiveRoom[]> {
-    // The index is scored on the instances' clocks: a hint, with a minute of slack; the counts
-    // that decide are read on Redis time.
-    const now = await this.now();
-    const rooms = await guard(() => this.redis.zrangebyscore(this.index, now - 60_000, '+inf'));
+    // Every room with something the archive has not taken yet; the counts decide which are active.
+    const rooms = await this.roomsToArchive();
     const counts = await this.counts(rooms);
     return [...counts]
       .map(([room, count]) => ({ room, ...count }))
@@ -194,10 +200,13 @@ export class RedisPresenceStore implements PresenceStore {
           this.redis.hcRead(batch.length * 7, ...batch.flatMap((room) => this.archiveKeys(room))),
         ),
       );
-      const readings = replies.flat().map((reply, i) => parseReading(rooms[i]!, reply));
+      const flat = replies.flat();
+      const readings = flat.map((reply, i) => parseReading(rooms[i]!, reply));
       // Rooms with nothing to archive leave the index; a heartbeat puts a room back.
-      const idle = rooms.filter((_, i) => readings[i] === null);
-      if (idle.length > 0) await this.redis.zrem(this.index, ...idle);
+      const idle = rooms.flatMap((room, i) =>
+        readings[i] === null ? [room, Number(flat[i]![0])] : [],
+      );
+      if (idle.length > 0) await this.redis.hcForget(this.index, ...idle);
       return readings.filter((r): r is RoomReading => r !== null);
     });
   }
@@ -213,11 +222,10 @@ export class RedisPresenceStore implements PresenceStore {
           ),
         ),
       );
-      // A heartbeat between the script and this ZREM puts the room back at its next beat; its
-      // accumulators stay in the room's keys until then, so nothing is lost.
+      // Only rooms not brought back by a heartbeat since their reading leave the index.
       const forgettable = flags.flat();
-      const forget = readings.filter((_, i) => forgettable[i] === 1).map((r) => r.room);
-      if (forget.length > 0) await this.redis.zrem(this.index, ...forget);
+      const forget = readings.flatMap((r, i) => (forgettable[i] === 1 ? [r.room, r.at] : []));
+      if (forget.length > 0) await this.redis.hcForget(this.index, ...forget);
     });
   }
 

@@ -250,9 +250,12 @@ for (const kind of storeKinds) {
         expect(closed.end! - closed.start).toBeGreaterThanOrEqual(fastRules.leaveGraceMs - 5);
         expect(closed.end!).toBeLessThanOrEqual(reading!.at);
         await store.commitReadings([reading!]);
-        // Fully archived and empty: the room is forgotten.
+        // Fully archived and empty: the room is forgotten, until a heartbeat brings it back.
         expect(await store.roomsToArchive()).not.toContain(room);
         expect(await store.readRooms([room])).toEqual([]);
+        await beat({ room, session: id('s') });
+        expect(await store.roomsToArchive()).toContain(room);
+        expect((await store.activeRooms(10_000)).map((r) => r.room)).toContain(room);
       });
 
       it('keeps an ended live period when a new one starts before the archive ran', async () => {

@@ -20,7 +20,9 @@
     ARGV[6] entry               '' when none
 
   Output:
-    {1, sessions, viewers, joined (0|1), now ms, deadline ms}
+    {1, sessions, viewers, joined (0|1), now ms, deadline ms, created (0|1)}
+                                created: this heartbeat began the room's accumulators, so the
+                                caller adds the room to the room index
     {0, retry after ms}         when the session sends faster than the min gap
 ]]
 local sessionKey  = KEYS[1]
@@ -107,8 +109,9 @@ end
 local sessions = redis.call('ZCARD', visibleKey) + redis.call('ZCARD', hiddenKey)
 local viewers = redis.call('ZCARD', viewersKey)
 
+local created = 0
 if joined then
-  redis.call('HSETNX', periodKey, 'since', now)
+  created = redis.call('HSETNX', periodKey, 'since', now)
   redis.call('HINCRBY', periodKey, 'j', 1)
   redis.call('HINCRBY', liveKey, 'j', 1)
   if entry ~= '' then redis.call('HINCRBY', periodKey, 'e:' .. entry, 1) end
@@ -125,4 +128,4 @@ if joined or newViewer == 1 then
   end
 end
 
-return {1, sessions, viewers, joined and 1 or 0, now, deadline}
+return {1, sessions, viewers, joined and 1 or 0, now, deadline, created}
