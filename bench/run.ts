@@ -1,7 +1,7 @@
 // The live-count benchmark: heartbeat and count throughput against a bare Fastify route, count
 // cost at 100, 100 000 and 1 000 000 sessions, and Redis memory per session. Starts its own
 // redis-server, the built service and the bare route; drives them with wrk on loopback.
-//   npm run bench                      (BENCH_DURATION_S=10 by default)
+//   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians)
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -12,7 +12,8 @@ import type { PresenceRules } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 const run = promisify(execFile);
-const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
+const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
+const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const redisPort = 16385;
 const servicePort = 18180;
@@ -66,6 +67,18 @@ async function wrk(url: string, script?: string): Promise<number> {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
   if (non2xx > 0) throw new Error(`wrk saw ${non2xx} failed responses from ${url}:\n${stdout}`);
   return rps;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const redisCli = (...args: string[]) => run('redis-cli', ['-p', String(redisPort), ...args]);
+const flush = () => redisCli('flushall');
+const resetStats = () => redisCli('config', 'resetstat');
+
+/** Redis CPU time per EVALSHA since the last reset, µs. */
+async function usecPerScriptCall(): Promise<number> {
+  const { stdout } = await redisCli('info', 'commandstats');
+  return Number(/cmdstat_evalsha:.*usec_per_call=([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN);
 }
 
 async function usedMemory(port: number): Promise<number> {
@@ -128,19 +141,26 @@ try {
   await waitForReady(client, 5_000);
   const store = new RedisPresenceStore(client, rules, prefix);
 
-  // Warm both servers up (JIT, connections, script cache).
-  await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
-  await wrk(`${service}/v1/heartbeat`, 'bench/heartbeat.lua');
-  await wrk(`${unlimited}/v1/heartbeat`, 'bench/heartbeat.lua');
-  await run('redis-cli', ['-p', String(redisPort), 'flushall']);
+  // Warm all three up (JIT, connections, script cache).
+  for (const base of [bare, service, unlimited])
+    await wrk(`${base}/v1/heartbeat`, 'bench/heartbeat.lua');
+  await flush();
 
-  const bareHeartbeat = await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
-  const heartbeat = await wrk(`${service}/v1/heartbeat`, 'bench/heartbeat.lua');
-  const heartbeatUnlimited = await wrk(`${unlimited}/v1/heartbeat`, 'bench/heartbeat.lua');
-  await run('redis-cli', ['-p', String(redisPort), 'flushall']);
+  // Heartbeats: the three servers in turn, `repeats` times; medians.
+  const hb = { bare: [] as number[], limited: [] as number[], unlimited: [] as number[] };
+  let heartbeatUs = 0;
+  for (let r = 0; r < repeats; r++) {
+    hb.bare.push(await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua'));
+    hb.limited.push(await wrk(`${service}/v1/heartbeat`, 'bench/heartbeat.lua'));
+    await resetStats();
+    hb.unlimited.push(await wrk(`${unlimited}/v1/heartbeat`, 'bench/heartbeat.lua'));
+    heartbeatUs = await usecPerScriptCall();
+  }
+  await flush();
 
-  const bareCount = await wrk(`${bare}/v1/rooms/c/count`);
-  const counts: { sessions: number; rps: number; unlimited: number }[] = [];
+  const bareCount: number[] = [];
+  const counts: { sessions: number; limited: number[]; unlimited: number[]; redisUs: number }[] =
+    [];
   let loaded = 0;
   let memoryBefore = 0;
   for (const sessions of [100, 100_000, 1_000_000]) {
@@ -150,40 +170,56 @@ try {
     const count = (await (await fetch(`${service}/v1/rooms/c/count`)).json()) as {
       sessions: number;
     };
-    if (count.sessions !== sessions)
+    if (count.sessions !== sessions) {
       throw new Error(`expected ${sessions} online, counted ${count.sessions}`);
-    counts.push({
-      sessions,
-      rps: await wrk(`${service}/v1/rooms/c/count`),
-      unlimited: await wrk(`${unlimited}/v1/rooms/c/count`),
-    });
+    }
+    const row = { sessions, limited: [] as number[], unlimited: [] as number[], redisUs: 0 };
+    for (let r = 0; r < repeats; r++) {
+      bareCount.push(await wrk(`${bare}/v1/rooms/c/count`));
+      row.limited.push(await wrk(`${service}/v1/rooms/c/count`));
+      await resetStats();
+      row.unlimited.push(await wrk(`${unlimited}/v1/rooms/c/count`));
+      row.redisUs = await usecPerScriptCall();
+    }
+    counts.push(row);
   }
   const memoryAfter = await usedMemory(redisPort);
   const bytesPerSession = (memoryAfter - memoryBefore) / 1_000_000;
   await store.close();
 
+  const bareHeartbeat = median(hb.bare);
+  const bareCountRps = median(bareCount);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  const rpsCounts = counts.map((c) => c.rps);
   const spreadOf = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / Math.max(...xs);
-  const spread = spreadOf(rpsCounts);
-  const spreadUnlimited = spreadOf(counts.map((c) => c.unlimited));
+  const spread = spreadOf(counts.map((c) => median(c.limited)));
+  const spreadUnlimited = spreadOf(counts.map((c) => median(c.unlimited)));
+  const spreadRedis = spreadOf(counts.map((c) => c.redisUs));
   const { stdout: redisVersion } = await run('redis-server', ['--version']);
   const lines = [
     `Date: ${new Date().toISOString()}`,
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}`,
-    `Command: npm run bench (wrk -t1 -c${connections} -d${durationS}s, service and Redis on the same machine)`,
+    `Command: npm run bench (wrk -t1 -c${connections} -d${durationS}s; each row the median of ${repeats} runs taken in turn with the bare route; service, Redis and wrk on the same machine)`,
     '',
     '| measure | requests/s | ratio to bare | limiter off: requests/s | ratio | goal |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
     `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | | | ceiling |`,
-    `| POST /v1/heartbeat | ${heartbeat.toFixed(0)} | ${ratio(heartbeat, bareHeartbeat)} | ${heartbeatUnlimited.toFixed(0)} | ${ratio(heartbeatUnlimited, bareHeartbeat)} | ≥ 0.70 |`,
-    `| bare Fastify route, count | ${bareCount.toFixed(0)} | 1.00 | | | ceiling |`,
+    `| POST /v1/heartbeat | ${median(hb.limited).toFixed(0)} | ${ratio(median(hb.limited), bareHeartbeat)} | ${median(hb.unlimited).toFixed(0)} | ${ratio(median(hb.unlimited), bareHeartbeat)} | ≥ 0.70 |`,
+    `| bare Fastify route, count | ${bareCountRps.toFixed(0)} | 1.00 | | | ceiling |`,
     ...counts.map(
       (c) =>
-        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${c.rps.toFixed(0)} | ${ratio(c.rps, bareCount)} | ${c.unlimited.toFixed(0)} | ${ratio(c.unlimited, bareCount)} | ≥ 0.90 |`,
+        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${median(c.limited).toFixed(0)} | ${ratio(median(c.limited), bareCountRps)} | ${median(c.unlimited).toFixed(0)} | ${ratio(median(c.unlimited), bareCountRps)} | ≥ 0.90 |`,
     ),
     '',
-    `Count throughput spread from 100 to 1 000 000 sessions: ${(spread * 100).toFixed(1)} % with the limiter, ${(spreadUnlimited * 100).toFixed(1)} % without (goal: within 10 %).`,
+    'Redis time per script call (INFO commandstats, usec_per_call of EVALSHA):',
+    '',
+    '| script | µs per call |',
+    '| --- | ---: |',
+    `| heartbeat (a join: a new session in one of 1 000 rooms) | ${heartbeatUs.toFixed(2)} |`,
+    ...counts.map(
+      (c) => `| count, ${c.sessions.toLocaleString('en')} online | ${c.redisUs.toFixed(2)} |`,
+    ),
+    '',
+    `Count throughput spread from 100 to 1 000 000 sessions: ${(spread * 100).toFixed(1)} % with the limiter, ${(spreadUnlimited * 100).toFixed(1)} % without; Redis time per count call: ${(spreadRedis * 100).toFixed(1)} % (goal: within 10 %).`,
     `Redis memory per online session (own viewer, used_memory delta over 1 000 000 sessions): ${bytesPerSession.toFixed(0)} bytes (goal ≤ 400).`,
   ];
   mkdirSync('bench/results', { recursive: true });
