@@ -10,6 +10,9 @@ function setup(thread)
 end
 
 function init(args)
+  -- Session ids unique to this run, so that repeated runs never hit the per-session limit.
+  math.randomseed(os.time() + tid * 7919)
+  run = string.format("%x", math.random(0, 2 ^ 30))
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
   wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
@@ -17,7 +20,7 @@ end
 
 function request()
   counter = counter + 1
-  local body = string.format('{"room":"b%d","session":"s%d-%09d","viewer":"v%d-%d","state":"visible"}',
-    counter % 1000, tid, counter, tid, counter)
+  local body = string.format('{"room":"b%d","session":"s%s-%d-%09d","viewer":"v%s-%d-%d","state":"visible"}',
+    counter % 1000, run, tid, counter, run, tid, counter)
   return wrk.format(nil, "/v1/heartbeat", nil, body)
 end
