@@ -23,6 +23,9 @@ const lua = (file: string) => readFileSync(`${luaDir}${file}`, 'utf8');
 
 type Reply = (string | number | (string | number)[])[];
 
+/** The seven numbers the heartbeat and count scripts answer with. */
+type ScriptReply7 = [number, number, number, number, number, number, number];
+
 /** Rooms per archive script call on a single Redis. */
 const archiveBatchSize = 100;
 
@@ -50,15 +53,7 @@ function defineScripts(redis: RedisClient) {
 }
 
 const toCount = (reply: number[]): RoomCount => {
-  const [at, sessions, viewers, visible, peakSessions, peakViewers, peakAt] = reply as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [at, sessions, viewers, visible, peakSessions, peakViewers, peakAt] = reply as ScriptReply7;
   return {
     sessions,
     viewers,
@@ -104,15 +99,7 @@ export class RedisPresenceStore implements PresenceStore {
         hb.entry ?? '',
       );
       if (reply[0] === 0) return { accepted: false, retryAfterMs: reply[1]! };
-      const [, sessions, viewers, joined, at, , created] = reply as number[] as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [, sessions, viewers, joined, at, , created] = reply as ScriptReply7;
       // Once per room (again after the archive forgot it): the room index is a key of its own
       // slot on Cluster, so it cannot live inside the room's script.
       if (created === 1) await this.redis.zadd(this.index, at, hb.room);
