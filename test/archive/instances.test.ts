@@ -13,7 +13,7 @@ import {
 } from '../../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../../src/presence/redis-store.js';
 import { memoryLog } from '../support/archive-log.js';
-import { closeTestDatabase, postgresUrl, uniqueSchema } from '../support/databases.js';
+import { postgresUrl, uniqueSchema } from '../support/databases.js';
 import { redisUrl, requireRedis } from '../support/redis.js';
 import { deletePrefix, fastRules, uniquePrefix } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
