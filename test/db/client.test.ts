@@ -9,6 +9,7 @@ import { roomPeaks } from '../../src/db/schema/index.js';
 import {
   closeTestDatabase,
   databaseKinds,
+  hasPostgres,
   iso,
   openTestDatabase,
   postgresUrl,
@@ -93,7 +94,7 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
   });
 });
 
-describe('archive database on PostgreSQL', () => {
+describe.skipIf(!hasPostgres)('archive database on PostgreSQL', () => {
   it('applies migrations once when several instances open the same schema at the same time', async () => {
     const schema = uniqueSchema();
     const open = () =>
