@@ -1,7 +1,24 @@
 // What the history and periods routes share: reading a time range from the query string, CSV
 // output, and turning a database that does not answer into a 503.
+import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
+import { errorResponses } from './schemas.js';
+
+/** `format` in the query string: JSON (the default) or CSV. */
+export const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')]));
+
+/** The responses of an archive route: the body as JSON or as CSV, and its errors. */
+export const archiveResponses = (what: string, schema: TSchema) => ({
+  200: {
+    description: `${what}, as JSON or as CSV with the same columns.`,
+    content: {
+      'application/json': { schema },
+      'text/csv': { schema: Type.String() },
+    },
+  },
+  ...errorResponses(400, 401, 403, 429, 503),
+});
 
 /** Retry-After for a database that does not answer, in seconds. */
 const databaseRetryAfterS = 5;

@@ -26,10 +26,31 @@ const HeartbeatResponse = Type.Object({
 
 const LeaveBody = Type.Object({ room: RoomId, session: SessionId });
 
+interface Timing {
+  intervalS: number;
+  ttlS: number;
+}
+
+/** The heartbeat response, built in one object on the hot path. */
+const answer = (
+  room: string,
+  session: string,
+  timing: Timing,
+  sessions: number,
+  viewers: number,
+  counted: boolean,
+) => ({ room, session, sessions, viewers, interval: timing.intervalS, ttl: timing.ttlS, counted });
+
 const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { rules, countBots } = app.config;
-  const visible = { intervalS: rules.visibleIntervalMs / 1000, ttlS: rules.visibleTtlMs / 1000 };
-  const hidden = { intervalS: rules.hiddenIntervalMs / 1000, ttlS: rules.hiddenTtlMs / 1000 };
+  const visible: Timing = {
+    intervalS: rules.visibleIntervalMs / 1000,
+    ttlS: rules.visibleTtlMs / 1000,
+  };
+  const hidden: Timing = {
+    intervalS: rules.hiddenIntervalMs / 1000,
+    ttlS: rules.hiddenTtlMs / 1000,
+  };
 
   app.post(
     '/v1/heartbeat',
@@ -45,10 +66,9 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { room, session, viewer, entry } = request.body;
       const state = request.body.state ?? 'visible';
       const timing = state === 'visible' ? visible : hidden;
-      const reply = { room, session, interval: timing.intervalS, ttl: timing.ttlS };
       if (!countBots && isbot(request.headers['user-agent'])) {
         const count = await app.store.count(room);
-        return { ...reply, sessions: count.sessions, viewers: count.viewers, counted: false };
+        return answer(room, session, timing, count.sessions, count.viewers, false);
       }
       const outcome = await app.store.heartbeat({ room, session, viewer, state, entry });
       if (!outcome.accepted) {
@@ -58,7 +78,7 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
           Math.ceil(outcome.retryAfterMs / 1000),
         );
       }
-      return { ...reply, sessions: outcome.sessions, viewers: outcome.viewers, counted: true };
+      return answer(room, session, timing, outcome.sessions, outcome.viewers, true);
     },
   );
 

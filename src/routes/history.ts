@@ -10,8 +10,17 @@ import {
   steps,
 } from '../archive/history.js';
 import { HttpError } from '../errors.js';
-import { fromDatabase, iso, parseRange, round3, sendCsv, wantsCsv } from './archive-query.js';
-import { errorResponses, RoomId, RoomParams } from './schemas.js';
+import {
+  archiveResponses,
+  Format,
+  fromDatabase,
+  iso,
+  parseRange,
+  round3,
+  sendCsv,
+  wantsCsv,
+} from './archive-query.js';
+import { RoomId, RoomParams } from './schemas.js';
 
 /** The most points one request may ask for. */
 export const maxPoints = 10_000;
@@ -109,18 +118,9 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
               description: '1m, 5m, 1h or 1d; default: the finest that fits.',
             }),
           ),
-          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+          format: Format,
         }),
-        response: {
-          200: {
-            description: 'The points, as JSON or as CSV with the same columns.',
-            content: {
-              'application/json': { schema: History },
-              'text/csv': { schema: Type.String() },
-            },
-          },
-          ...errorResponses(400, 401, 403, 429, 503),
-        },
+        response: archiveResponses('The points', History),
       },
     },
     async (request, reply) => {

@@ -2,8 +2,16 @@
 // with their peaks, joins and estimated unique viewers. Admin token required.
 import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
 import { type LivePeriod, readLivePeriods } from '../archive/history.js';
-import { fromDatabase, iso, parseRange, sendCsv, wantsCsv } from './archive-query.js';
-import { errorResponses, RoomId, RoomParams } from './schemas.js';
+import {
+  archiveResponses,
+  Format,
+  fromDatabase,
+  iso,
+  parseRange,
+  sendCsv,
+  wantsCsv,
+} from './archive-query.js';
+import { RoomId, RoomParams } from './schemas.js';
 
 const defaultSpanMs = 7 * 86_400_000;
 
@@ -90,18 +98,9 @@ const periodsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           from: Type.Optional(Time),
           to: Type.Optional(Time),
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1_000 }),
-          format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+          format: Format,
         }),
-        response: {
-          200: {
-            description: 'The periods, as JSON or as CSV with the same columns.',
-            content: {
-              'application/json': { schema: Periods },
-              'text/csv': { schema: Type.String() },
-            },
-          },
-          ...errorResponses(400, 401, 403, 429, 503),
-        },
+        response: archiveResponses('The periods', Periods),
       },
     },
     async (request, reply) => {

@@ -1,6 +1,6 @@
 // A page with the classic <script> tag, served from another origin than the API, is counted:
 // heartbeats as text/plain (no CORS preflight), counts handed to the page, no console errors.
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   browserAvailable,
@@ -29,6 +29,15 @@ const taggedPage = (api: RunningApi, attributes: string) => `<!doctype html>
     document.getElementById('watching').textContent = event.detail.viewers + ' watching';
   });
 </script>`;
+
+/** Records every POST the page sends to the API. */
+function postsTo(page: Page, apiUrl: string): string[] {
+  const sent: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(apiUrl) && request.method() === 'POST') sent.push(request.url());
+  });
+  return sent;
+}
 
 describe.skipIf(!browserAvailable)('a page with the presence.js script tag', () => {
   let api: RunningApi;
@@ -86,11 +95,7 @@ describe.skipIf(!browserAvailable)('a page with the presence.js script tag', () 
   it('sends nothing when the viewer opted out in localStorage or the tag says data-opt-out', async () => {
     const context = await humanContext(browser);
     const page = await context.newPage();
-    const sent: string[] = [];
-    page.on('request', (request) => {
-      if (request.url().startsWith(api.url) && request.method() === 'POST')
-        sent.push(request.url());
-    });
+    const sent = postsTo(page, api.url);
     await page.goto(`${pages.url}/opt-out-attribute`);
     await page.evaluate(() => localStorage.setItem('headcountOptOut', '1'));
     await page.goto(`${pages.url}/opted-out`);
@@ -105,11 +110,7 @@ describe.skipIf(!browserAvailable)('a page with the presence.js script tag', () 
   it('does not start in a browser driven by automation unless data-webdriver="true"', async () => {
     const context = await humanContext(browser);
     const page = await context.newPage();
-    const sent: string[] = [];
-    page.on('request', (request) => {
-      if (request.url().startsWith(api.url) && request.method() === 'POST')
-        sent.push(request.url());
-    });
+    const sent = postsTo(page, api.url);
     await page.goto(`${pages.url}/automated`);
     expect(await page.evaluate(() => navigator.webdriver)).toBe(true);
     await page.waitForFunction(() => 'Headcount' in window);
