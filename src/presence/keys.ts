@@ -10,14 +10,18 @@ export interface RoomKeys {
   viewers: string;
   /** Hash: accumulators of the open snapshot period (since, peaks, joins, joins by entry). */
   period: string;
+  /** Hash: the periods read by the archive and not committed yet, merged (same fields, and at). */
+  pending: string;
   /** Hash: the open live period (start, peaks, joins). */
   live: string;
   /** HyperLogLog of the viewers seen in the open live period. */
   uniques: string;
   /** Hash: live periods that ended and are not archived yet, start (ms) → JSON. */
   closed: string;
-  /** Prefix of the per-session string keys (value: state + viewer, TTL = deadline). */
+  /** Prefix of the per-session string keys (value: state + viewer; expire after the deadline). */
   sessionPrefix: string;
+  /** Prefix of the per-viewer sorted sets (session → deadline), kept for viewers with several sessions. */
+  tabsPrefix: string;
 }
 
 export function roomKeys(prefix: string, room: string): RoomKeys {
@@ -27,10 +31,12 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     hidden: `${base}h`,
     viewers: `${base}w`,
     period: `${base}a`,
+    pending: `${base}p`,
     live: `${base}l`,
     uniques: `${base}u`,
     closed: `${base}c`,
     sessionPrefix: `${base}s:`,
+    tabsPrefix: `${base}t:`,
   };
 }
 

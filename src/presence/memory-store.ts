@@ -1,6 +1,7 @@
-// The presence rules in-process, for a single instance with nothing else installed. Same
-// contract and same tests as the Redis store; time is this process's clock, expired entries
-// leave through a heap of deadlines, so counts stay cheap however large the room.
+// The presence rules in-process, for a single instance with nothing else installed. Checked
+// against the reference model like the Redis store. Time is this process's clock; online sessions
+// leave through a heap of deadlines, and each viewer keeps a count of its online sessions, so no
+// count ever walks the members of a room.
 import { randomBytes } from 'node:crypto';
 import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
@@ -8,7 +9,9 @@ import type {
   ActiveRoom,
   Heartbeat,
   HeartbeatOutcome,
+  LeaveOutcome,
   LivePeriodReading,
+  PeriodAccumulators,
   PresenceRules,
   PresenceStore,
   RoomCount,
@@ -19,92 +22,125 @@ interface Session {
   state: 'visible' | 'hidden';
   viewer: string;
   deadline: number;
-  /** Time of the latest heartbeat; -Infinity after a leave, so a reload is never refused. */
-  lastBeat: number;
+  /** Time of the latest accepted heartbeat; null after a leave, so a reload is never refused. */
+  lastBeat: number | null;
 }
 
 interface Peaks {
-  ps: number;
-  pst: number;
-  pv: number;
-  pvt: number;
-  j: number;
-}
-
-interface Period extends Peaks {
-  since: number;
-  entries: Map<string, number>;
+  peakSessions: number;
+  peakSessionsAt: number;
+  peakViewers: number;
+  peakViewersAt: number;
 }
 
 interface Live extends Peaks {
   start: number;
+  joins: number;
   uniques: Set<string>;
 }
 
-interface Expiry {
-  deadline: number;
-  session?: string;
-  viewer?: string;
-}
-
 class Room {
+  /** Online sessions only: expired ones leave through the heap. */
   readonly sessions = new Map<string, Session>();
+  /** Viewer → number of its online sessions (never 0). */
   readonly viewers = new Map<string, number>();
-  readonly expiries = new Heap<Expiry>((a, b) => a.deadline - b.deadline);
+  private readonly deadlines = new Heap<{ deadline: number; session: string }>(
+    (a, b) => a.deadline - b.deadline,
+  );
   visible = 0;
-  /** Latest deadline of the sessions that expired: when the room emptied. */
-  lastExpired = 0;
-  period: Period | null = null;
+  /** The latest deadline of a session that went offline: when the room emptied. */
+  lastDeadline = 0;
+  period: PeriodAccumulators;
+  pending: (PeriodAccumulators & { readAt: number }) | null = null;
   live: Live | null = null;
-  readonly closed = new Map<number, LivePeriodReading>();
+  closed: LivePeriodReading[] = [];
 
-  /** Removes every session and viewer whose deadline is before now. */
+  constructor(now: number) {
+    this.period = newPeriod(now, 0, 0);
+  }
+
+  /** Takes every session whose deadline is before now offline. */
   expire(now: number) {
-    for (let top = this.expiries.peek(); top && top.deadline < now; top = this.expiries.peek()) {
-      this.expiries.pop();
-      if (top.session !== undefined) {
-        const s = this.sessions.get(top.session);
-        if (s?.deadline !== top.deadline) continue;
-        this.sessions.delete(top.session);
-        if (s.state === 'visible') this.visible--;
-        this.lastExpired = Math.max(this.lastExpired, s.deadline);
-      } else if (top.viewer !== undefined && this.viewers.get(top.viewer) === top.deadline) {
-        this.viewers.delete(top.viewer);
-      }
+    for (let top = this.deadlines.peek(); top && top.deadline < now; top = this.deadlines.peek()) {
+      this.deadlines.pop();
+      const s = this.sessions.get(top.session);
+      if (s?.deadline !== top.deadline) continue; // superseded by a later heartbeat or a leave
+      this.remove(top.session, s);
+      this.lastDeadline = Math.max(this.lastDeadline, s.deadline);
     }
   }
 
-  setSession(id: string, session: Session) {
-    const previous = this.sessions.get(id);
-    if (previous?.state === 'visible') this.visible--;
-    if (session.state === 'visible') this.visible++;
-    this.sessions.set(id, session);
-    this.expiries.push({ deadline: session.deadline, session: id });
+  private remove(id: string, s: Session) {
+    this.sessions.delete(id);
+    if (s.state === 'visible') this.visible--;
+    const left = (this.viewers.get(s.viewer) ?? 1) - 1;
+    if (left > 0) this.viewers.set(s.viewer, left);
+    else this.viewers.delete(s.viewer);
   }
 
-  setViewer(viewer: string, deadline: number) {
-    this.viewers.set(viewer, deadline);
-    this.expiries.push({ deadline, viewer });
+  put(id: string, session: Session) {
+    const previous = this.sessions.get(id);
+    if (previous) this.remove(id, previous);
+    this.sessions.set(id, session);
+    if (session.state === 'visible') this.visible++;
+    this.viewers.set(session.viewer, (this.viewers.get(session.viewer) ?? 0) + 1);
+    this.deadlines.push({ deadline: session.deadline, session: id });
+  }
+
+  tally() {
+    return { sessions: this.sessions.size, viewers: this.viewers.size, visible: this.visible };
+  }
+
+  endedLive(live: Live): LivePeriodReading {
+    return { ...liveReading(live), end: Math.max(this.lastDeadline, live.start) };
   }
 }
 
-const newPeaks = (now: number): Peaks => ({ ps: 0, pst: now, pv: 0, pvt: now, j: 0 });
+const newPeriod = (now: number, sessions: number, viewers: number): PeriodAccumulators => ({
+  since: now,
+  peakSessions: sessions,
+  peakSessionsAt: now,
+  peakViewers: viewers,
+  peakViewersAt: now,
+  joins: 0,
+  joinsByEntry: {},
+});
 
 const raisePeaks = (p: Peaks, sessions: number, viewers: number, now: number) => {
-  if (sessions > p.ps) Object.assign(p, { ps: sessions, pst: now });
-  if (viewers > p.pv) Object.assign(p, { pv: viewers, pvt: now });
+  if (sessions > p.peakSessions) {
+    p.peakSessions = sessions;
+    p.peakSessionsAt = now;
+  }
+  if (viewers > p.peakViewers) {
+    p.peakViewers = viewers;
+    p.peakViewersAt = now;
+  }
 };
 
-const liveReading = (live: Live, end: number | null): LivePeriodReading => ({
-  start: live.start,
-  end,
-  peakSessions: live.ps,
-  peakSessionsAt: live.pst,
-  peakViewers: live.pv,
-  peakViewersAt: live.pvt,
-  joins: live.j,
-  uniqueViewers: live.uniques.size,
+const liveReading = ({ uniques, ...live }: Live): LivePeriodReading => ({
+  ...live,
+  end: null,
+  uniqueViewers: uniques.size,
 });
+
+/** Two periods as one: joins summed, the higher peaks (the earlier on a tie). */
+function merge(a: PeriodAccumulators, b: PeriodAccumulators): PeriodAccumulators {
+  const joinsByEntry = { ...a.joinsByEntry };
+  for (const [entry, joins] of Object.entries(b.joinsByEntry)) {
+    joinsByEntry[entry] = (joinsByEntry[entry] ?? 0) + joins;
+  }
+  const s = b.peakSessions > a.peakSessions ? b : a;
+  const v = b.peakViewers > a.peakViewers ? b : a;
+  return {
+    since: a.since,
+    peakSessions: s.peakSessions,
+    peakSessionsAt: s.peakSessionsAt,
+    peakViewers: v.peakViewers,
+    peakViewersAt: v.peakViewersAt,
+    joins: a.joins + b.joins,
+    joinsByEntry,
+  };
+}
 
 export class MemoryPresenceStore implements PresenceStore {
   readonly kind = 'embedded';
@@ -116,88 +152,78 @@ export class MemoryPresenceStore implements PresenceStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
+  private room(id: string, now: number): Room | undefined {
+    const room = this.rooms.get(id);
+    room?.expire(now);
+    return room;
+  }
+
   async heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome> {
     const now = this.clock();
-    let room = this.rooms.get(hb.room);
+    const visible = hb.state === 'visible';
+    let room = this.room(hb.room, now);
+    const previous = room?.sessions.get(hb.session);
+    if (previous?.lastBeat != null && previous.state === hb.state) {
+      const interval = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
+      const minGapMs = Math.floor(interval / 3);
+      const elapsedMs = now - previous.lastBeat;
+      if (elapsedMs < minGapMs) {
+        return { accepted: false, retryAfterMs: minGapMs - elapsedMs, at: now };
+      }
+    }
     if (!room) {
-      room = new Room();
+      room = new Room(now);
       this.rooms.set(hb.room, room);
     }
-    room.expire(now);
-    const visible = hb.state === 'visible';
-    const ttlMs = visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
-    const minGapMs = Math.floor(
-      (visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs) / 3,
-    );
-    const previous = room.sessions.get(hb.session);
-    if (previous?.state === hb.state && now - previous.lastBeat < minGapMs) {
-      return { accepted: false, retryAfterMs: minGapMs - (now - previous.lastBeat) };
+    if (room.sessions.size === 0) {
+      if (room.live) room.closed.push(room.endedLive(room.live));
+      room.live = {
+        start: now,
+        joins: 0,
+        uniques: new Set(),
+        peakSessions: 0,
+        peakSessionsAt: now,
+        peakViewers: 0,
+        peakViewersAt: now,
+      };
     }
-
-    if (room.sessions.size === 0) this.startLivePeriod(room, now);
     const live = room.live!;
     const viewer = viewerMember(hb.session, hb.viewer);
-    const deadline = now + ttlMs;
-    room.setSession(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
-    // A viewer's deadline follows the session that set it, and otherwise only grows.
-    const viewerDeadline = room.viewers.get(viewer);
-    if (
-      viewerDeadline === undefined ||
-      viewerDeadline < deadline ||
-      viewerDeadline === previous?.deadline
-    ) {
-      room.setViewer(viewer, deadline);
-    }
-
-    room.period ??= { since: now, entries: new Map(), ...newPeaks(now) };
-    const period = room.period;
+    const deadline = now + (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs);
+    room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
+    if (previous?.viewer !== viewer) live.uniques.add(viewer);
     const joined = previous === undefined;
     if (joined) {
-      period.j++;
-      live.j++;
-      if (hb.entry) period.entries.set(hb.entry, (period.entries.get(hb.entry) ?? 0) + 1);
-      live.uniques.add(viewer);
+      room.period.joins++;
+      live.joins++;
+      const entries = room.period.joinsByEntry;
+      if (hb.entry) entries[hb.entry] = (entries[hb.entry] ?? 0) + 1;
     }
-    const sessions = room.sessions.size;
-    const viewers = room.viewers.size;
-    raisePeaks(period, sessions, viewers, now);
+    const { sessions, viewers } = room.tally();
+    raisePeaks(room.period, sessions, viewers, now);
     raisePeaks(live, sessions, viewers, now);
     return { accepted: true, sessions, viewers, joined, at: now };
   }
 
-  private startLivePeriod(room: Room, now: number) {
-    if (room.live) {
-      const end = Math.max(room.lastExpired, room.live.start);
-      room.closed.set(room.live.start, liveReading(room.live, end));
-    }
-    room.live = { start: now, uniques: new Set(), ...newPeaks(now) };
-  }
-
-  async leave(roomId: string, sessionId: string): Promise<void> {
+  async leave(roomId: string, sessionId: string): Promise<LeaveOutcome> {
     const now = this.clock();
-    const room = this.rooms.get(roomId);
-    if (!room) return;
-    room.expire(now);
-    const session = room.sessions.get(sessionId);
-    const deadline = now + this.rules.leaveGraceMs;
-    if (!session || session.deadline <= deadline) return;
-    if (room.viewers.get(session.viewer) === session.deadline)
-      room.setViewer(session.viewer, deadline);
-    room.setSession(sessionId, { ...session, deadline, lastBeat: Number.NEGATIVE_INFINITY });
+    const room = this.room(roomId, now);
+    const session = room?.sessions.get(sessionId);
+    if (!room || !session) return { left: false, at: now };
+    const deadline = Math.min(session.deadline, now + this.rules.leaveGraceMs);
+    room.put(sessionId, { ...session, deadline, lastBeat: null });
+    return { left: true, at: now };
   }
 
   async count(roomId: string): Promise<RoomCount> {
     const now = this.clock();
-    const room = this.rooms.get(roomId);
-    room?.expire(now);
-    const sessions = room?.sessions.size ?? 0;
-    const live = sessions > 0 ? room?.live : undefined;
+    const room = this.room(roomId, now);
+    const tally = room?.tally() ?? { sessions: 0, viewers: 0, visible: 0 };
+    const live = tally.sessions > 0 ? room?.live : undefined;
     return {
-      sessions,
-      viewers: room?.viewers.size ?? 0,
-      visible: room?.visible ?? 0,
+      ...tally,
       peak: live
-        ? { sessions: live.ps, viewers: live.pv, at: live.pst }
+        ? { sessions: live.peakSessions, viewers: live.peakViewers, at: live.peakSessionsAt }
         : { sessions: 0, viewers: 0, at: null },
       at: now,
     };
@@ -238,90 +264,31 @@ export class MemoryPresenceStore implements PresenceStore {
     const now = this.clock();
     const readings: RoomReading[] = [];
     for (const id of rooms) {
-      const room = this.rooms.get(id);
+      const room = this.room(id, now);
       if (!room) continue;
-      room.expire(now);
-      const sessions = room.sessions.size;
-      const closed = [...room.closed.values()];
+      const tally = room.tally();
+      const period = room.pending ? merge(room.pending, room.period) : room.period;
+      room.pending = { ...period, readAt: now };
+      room.period = newPeriod(now, tally.sessions, tally.viewers);
+      const closed = [...room.closed];
       let live: LivePeriodReading | null = null;
-      if (room.live && sessions === 0) {
-        closed.push(liveReading(room.live, Math.max(room.lastExpired, room.live.start)));
-      } else if (room.live) {
-        live = liveReading(room.live, null);
-      }
-      if (!room.period && !live && closed.length === 0) {
-        this.rooms.delete(id);
-        continue;
-      }
-      const p = room.period;
-      readings.push({
-        room: id,
-        at: now,
-        sessions,
-        viewers: room.viewers.size,
-        visible: room.visible,
-        period: {
-          since: p?.since ?? now,
-          peakSessions: p?.ps ?? 0,
-          peakSessionsAt: p?.pst ?? now,
-          peakViewers: p?.pv ?? 0,
-          peakViewersAt: p?.pvt ?? now,
-          joins: p?.j ?? 0,
-          joinsByEntry: Object.fromEntries(p?.entries ?? []),
-        },
-        live,
-        closed: closed.sort((a, b) => a.start - b.start),
-      });
+      if (room.live && tally.sessions === 0) closed.push(room.endedLive(room.live));
+      else if (room.live) live = liveReading(room.live);
+      readings.push({ room: id, at: now, ...tally, period, live, closed });
     }
     return readings;
   }
 
   async commitReadings(readings: readonly RoomReading[]): Promise<void> {
-    const now = this.clock();
     for (const reading of readings) {
       const room = this.rooms.get(reading.room);
       if (!room) continue;
-      room.expire(now);
-      for (const ended of reading.closed) {
-        room.closed.delete(ended.start);
-        if (room.live?.start === ended.start) room.live = null;
-      }
-      const period = room.period;
-      if (period) {
-        period.j -= reading.period.joins;
-        for (const [entry, joins] of Object.entries(reading.period.joinsByEntry)) {
-          const left = (period.entries.get(entry) ?? 0) - joins;
-          if (left > 0) period.entries.set(entry, left);
-          else period.entries.delete(entry);
-        }
-        period.since = reading.at;
-        // The next period starts from the count at the reading, unless a later heartbeat
-        // already set a higher peak.
-        const sessions = room.sessions.size;
-        const viewers = room.viewers.size;
-        if (period.pst <= reading.at) {
-          Object.assign(
-            period,
-            sessions > reading.sessions
-              ? { ps: sessions, pst: now }
-              : { ps: reading.sessions, pst: reading.at },
-          );
-        }
-        if (period.pvt <= reading.at) {
-          Object.assign(
-            period,
-            viewers > reading.viewers
-              ? { pv: viewers, pvt: now }
-              : { pv: reading.viewers, pvt: reading.at },
-          );
-        }
-      }
-      if (
-        room.sessions.size === 0 &&
-        !room.live &&
-        room.closed.size === 0 &&
-        (period?.j ?? 0) === 0
-      ) {
+      if (room.pending?.readAt === reading.at) room.pending = null;
+      const archived = new Set(reading.closed.map((c) => c.start));
+      room.closed = room.closed.filter((c) => !archived.has(c.start));
+      if (room.live && archived.has(room.live.start)) room.live = null;
+      // No live period and no join since the reading: the room is empty and fully archived.
+      if (!room.live && room.closed.length === 0 && !room.pending && room.period.joins === 0) {
         this.rooms.delete(reading.room);
       }
     }

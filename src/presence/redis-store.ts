@@ -4,12 +4,20 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster, type Result } from 'ioredis';
 import { lockKey, roomIndexKey, roomKeys, viewerMember } from './keys.js';
-import { commitPayload, parseReading } from './readings.js';
 import type { RedisClient } from './redis-client.js';
+import {
+  commitPayload,
+  parseCount,
+  parseHeartbeat,
+  parseLeave,
+  parseReading,
+  type Reply,
+} from './replies.js';
 import type {
   ActiveRoom,
   Heartbeat,
   HeartbeatOutcome,
+  LeaveOutcome,
   PresenceRules,
   PresenceStore,
   RoomCount,
@@ -20,11 +28,11 @@ import { guard } from './unavailable.js';
 // Scripts live in src/presence/lua; this path resolves from src/ and from dist/ alike.
 const luaDir = fileURLToPath(new URL('../../src/presence/lua/', import.meta.url));
 const lua = (file: string) => readFileSync(`${luaDir}${file}`, 'utf8');
+/** A script that uses the shared clock, live-period end and viewer bookkeeping of lib.lua. */
+const withLib = (file: string) => `${lua('lib.lua')}\n${lua(file)}`;
 
-type Reply = (string | number | (string | number)[])[];
-
-/** The seven numbers the heartbeat and count scripts answer with. */
-type ScriptReply7 = [number, number, number, number, number, number, number];
+/** Keys per room of the archive scripts (read-rooms.lua, commit-rooms.lua). */
+const archiveKeysPerRoom = 8;
 
 /** Rooms per archive script call on a single Redis. */
 const archiveBatchSize = 100;
@@ -32,40 +40,42 @@ const archiveBatchSize = 100;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     hcHeartbeat(...keysAndArgs: (string | number)[]): Result<number[], Context>;
-    hcLeave(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    hcLeave(...keysAndArgs: (string | number)[]): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<Reply[], Context>;
+    hcReadRoom(...keys: string[]): Result<Reply[], Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
+    hcCommitRoom(...keysAndArgs: string[]): Result<number[], Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
     hcForget(key: string, ...roomsAndTimes: (string | number)[]): Result<number, Context>;
   }
 }
 
 function defineScripts(redis: RedisClient) {
-  redis.defineCommand('hcHeartbeat', { numberOfKeys: 8, lua: lua('heartbeat-8.lua') });
-  redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: lua('leave-4.lua') });
-  redis.defineCommand('hcCount', { numberOfKeys: 4, lua: lua('count-4.lua') });
-  // Any number of rooms, 7 keys each: the caller passes the number of keys first.
-  redis.defineCommand('hcRead', { lua: lua('read-rooms.lua') });
-  redis.defineCommand('hcCommit', { lua: lua('commit-rooms.lua') });
+  redis.defineCommand('hcHeartbeat', { numberOfKeys: 8, lua: withLib('heartbeat-8.lua') });
+  redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: withLib('leave-4.lua') });
+  redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
+  // Any number of rooms, 8 keys each: the caller passes the number of keys first.
+  redis.defineCommand('hcRead', { lua: withLib('read-rooms.lua') });
+  redis.defineCommand('hcCommit', { lua: withLib('commit-rooms.lua') });
+  // The same scripts for one room, for Cluster: ioredis routes an auto-pipelined command by its
+  // first argument, which must then be a key, not the number of keys.
+  redis.defineCommand('hcReadRoom', {
+    numberOfKeys: archiveKeysPerRoom,
+    lua: withLib('read-rooms.lua'),
+  });
+  redis.defineCommand('hcCommitRoom', {
+    numberOfKeys: archiveKeysPerRoom,
+    lua: withLib('commit-rooms.lua'),
+  });
   redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
   redis.defineCommand('hcForget', { numberOfKeys: 1, lua: lua('forget-rooms-1.lua') });
 }
 
-const toCount = (reply: number[]): RoomCount => {
-  const [at, sessions, viewers, visible, peakSessions, peakViewers, peakAt] = reply as ScriptReply7;
-  return {
-    sessions,
-    viewers,
-    visible,
-    peak: { sessions: peakSessions, viewers: peakViewers, at: peakAt < 0 ? null : peakAt },
-    at,
-  };
-};
-
 export class RedisPresenceStore implements PresenceStore {
   readonly kind = 'redis';
   private readonly index: string;
+  private readonly cluster: boolean;
 
   constructor(
     private readonly redis: RedisClient,
@@ -74,57 +84,62 @@ export class RedisPresenceStore implements PresenceStore {
   ) {
     defineScripts(redis);
     this.index = roomIndexKey(prefix);
+    this.cluster = redis instanceof Cluster;
   }
 
   heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome> {
     const k = roomKeys(this.prefix, hb.room);
-    const visible = hb.state === 'visible';
-    const ttlMs = visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
-    const intervalMs = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
+    const { rules } = this;
     return guard(async () => {
-      const reply = await this.redis.hcHeartbeat(
-        k.sessionPrefix + hb.session,
-        k.visible,
-        k.hidden,
-        k.viewers,
-        k.period,
-        k.live,
-        k.uniques,
-        k.closed,
-        hb.session,
-        viewerMember(hb.session, hb.viewer),
-        visible ? 'v' : 'h',
-        ttlMs,
-        Math.floor(intervalMs / 3),
-        hb.entry ?? '',
+      const { outcome, created } = parseHeartbeat(
+        await this.redis.hcHeartbeat(
+          k.sessionPrefix + hb.session,
+          k.visible,
+          k.hidden,
+          k.viewers,
+          k.period,
+          k.live,
+          k.uniques,
+          k.closed,
+          hb.session,
+          viewerMember(hb.session, hb.viewer),
+          hb.state === 'visible' ? 'v' : 'h',
+          rules.visibleTtlMs,
+          rules.hiddenTtlMs,
+          Math.floor(rules.visibleIntervalMs / 3),
+          Math.floor(rules.hiddenIntervalMs / 3),
+          hb.entry ?? '',
+          k.tabsPrefix,
+        ),
       );
-      if (reply[0] === 0) return { accepted: false, retryAfterMs: reply[1]! };
-      const [, sessions, viewers, joined, at, , created] = reply as ScriptReply7;
       // Once per room (again after the archive forgot it): the room index is a key of its own
       // slot on Cluster, so it cannot live inside the room's script.
-      if (created === 1) await this.redis.zadd(this.index, at, hb.room);
-      return { accepted: true, sessions, viewers, joined: joined === 1, at };
+      if (created) await this.redis.zadd(this.index, outcome.at, hb.room);
+      return outcome;
     });
   }
 
-  leave(room: string, session: string): Promise<void> {
+  leave(room: string, session: string): Promise<LeaveOutcome> {
     const k = roomKeys(this.prefix, room);
-    return guard(async () => {
-      await this.redis.hcLeave(
-        k.sessionPrefix + session,
-        k.visible,
-        k.hidden,
-        k.viewers,
-        session,
-        this.rules.leaveGraceMs,
-      );
-    });
+    return guard(async () =>
+      parseLeave(
+        await this.redis.hcLeave(
+          k.sessionPrefix + session,
+          k.visible,
+          k.hidden,
+          k.viewers,
+          session,
+          this.rules.leaveGraceMs,
+          k.tabsPrefix,
+        ),
+      ),
+    );
   }
 
   count(room: string): Promise<RoomCount> {
     const k = roomKeys(this.prefix, room);
     return guard(async () =>
-      toCount(await this.redis.hcCount(k.visible, k.hidden, k.viewers, k.live)),
+      parseCount(await this.redis.hcCount(k.visible, k.hidden, k.viewers, k.live)),
     );
   }
 
@@ -166,7 +181,7 @@ export class RedisPresenceStore implements PresenceStore {
   /** The archive keys of a room, in the order of read-rooms.lua and commit-rooms.lua. */
   private archiveKeys(room: string): string[] {
     const k = roomKeys(this.prefix, room);
-    return [k.visible, k.hidden, k.viewers, k.period, k.live, k.uniques, k.closed];
+    return [k.visible, k.hidden, k.viewers, k.period, k.pending, k.live, k.uniques, k.closed];
   }
 
   /**
@@ -174,7 +189,7 @@ export class RedisPresenceStore implements PresenceStore {
    * on Cluster one room (each room is its own slot), sent together by auto-pipelining.
    */
   private batches<T>(items: readonly T[]): T[][] {
-    const size = this.redis instanceof Cluster ? 1 : archiveBatchSize;
+    const size = this.cluster ? 1 : archiveBatchSize;
     const batches: T[][] = [];
     for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
     return batches;
@@ -183,9 +198,12 @@ export class RedisPresenceStore implements PresenceStore {
   readRooms(rooms: readonly string[]): Promise<RoomReading[]> {
     return guard(async () => {
       const replies = await Promise.all(
-        this.batches(rooms).map((batch) =>
-          this.redis.hcRead(batch.length * 7, ...batch.flatMap((room) => this.archiveKeys(room))),
-        ),
+        this.batches(rooms).map((batch) => {
+          const keys = batch.flatMap((room) => this.archiveKeys(room));
+          return this.cluster
+            ? this.redis.hcReadRoom(...keys)
+            : this.redis.hcRead(keys.length, ...keys);
+        }),
       );
       const flat = replies.flat();
       const readings = flat.map((reply, i) => parseReading(rooms[i]!, reply));
@@ -201,13 +219,13 @@ export class RedisPresenceStore implements PresenceStore {
   commitReadings(readings: readonly RoomReading[]): Promise<void> {
     return guard(async () => {
       const flags = await Promise.all(
-        this.batches(readings).map((batch) =>
-          this.redis.hcCommit(
-            batch.length * 7,
-            ...batch.flatMap((r) => this.archiveKeys(r.room)),
-            ...batch.map(commitPayload),
-          ),
-        ),
+        this.batches(readings).map((batch) => {
+          const keys = batch.flatMap((r) => this.archiveKeys(r.room));
+          const args = batch.map(commitPayload);
+          return this.cluster
+            ? this.redis.hcCommitRoom(...keys, ...args)
+            : this.redis.hcCommit(keys.length, ...keys, ...args);
+        }),
       );
       // Only rooms not brought back by a heartbeat since their reading leave the index.
       const forgettable = flags.flat();

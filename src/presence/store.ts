@@ -1,5 +1,6 @@
-// The presence store contract: the rules of SPEC section 2, implemented by the Redis store
-// and by the embedded in-process store, and checked by one contract test suite on both.
+// The presence store contract. The rules of SPEC section 2 are defined once, by the reference
+// model in model.ts; the Redis store and the embedded store implement them and are checked
+// against the model. Each consumer sees its own part: routes count, the archive job reads.
 
 export type SessionState = 'visible' | 'hidden';
 
@@ -58,7 +59,16 @@ export type HeartbeatOutcome =
       accepted: false;
       /** The session sent heartbeats faster than interval / 3; retry after this many ms. */
       retryAfterMs: number;
+      /** Store time, epoch ms. */
+      at: number;
     };
+
+export interface LeaveOutcome {
+  /** True when the session was online (its deadline is now at most the leave grace away). */
+  left: boolean;
+  /** Store time, epoch ms. */
+  at: number;
+}
 
 /** Accumulators of one room for the snapshot period that is open now. */
 export interface PeriodAccumulators {
@@ -105,12 +115,13 @@ export interface ActiveRoom extends RoomCount {
   room: string;
 }
 
-export interface PresenceStore {
+/** What the routes see: counting. */
+export interface PresenceCounter {
   /** 'redis' or 'embedded', for logs and /readyz. */
   readonly kind: 'redis' | 'embedded';
   heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome>;
-  /** Moves the session's deadline to now + leave grace; unknown sessions are fine. */
-  leave(room: string, session: string): Promise<void>;
+  /** Moves the session's deadline to now + leave grace at most; unknown sessions are fine. */
+  leave(room: string, session: string): Promise<LeaveOutcome>;
   count(room: string): Promise<RoomCount>;
   counts(rooms: readonly string[]): Promise<Map<string, RoomCount>>;
   /** Rooms with at least one online session, largest first. */
@@ -119,20 +130,29 @@ export interface PresenceStore {
   now(): Promise<number>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
-  close(): Promise<void>;
+}
 
-  // --- archive side (used by the snapshot job only) ---
-  /** Rooms that may have something to archive (active since their last commit). */
+/** What the snapshot job sees: reading, committing and its lock. */
+export interface ArchiveSource {
+  /** Rooms that may have something to archive. */
   roomsToArchive(): Promise<string[]>;
-  /** Reads each room's counts and accumulators at one store time per room, changing nothing. */
+  /**
+   * Reads each room at one store time per room and ends its open snapshot period there: the next
+   * period begins with the count of that moment as its first peak. A reading that is never
+   * committed (the write failed) is merged into the next one, which then covers the whole gap.
+   * Rooms with nothing to archive are left out, and forgotten.
+   */
   readRooms(rooms: readonly string[]): Promise<RoomReading[]>;
   /**
-   * After the readings were written to PostgreSQL: subtracts what was read (so whatever was
-   * counted after the reading stays for the next period), drops the closed live periods that
-   * were read, and forgets rooms that are empty and fully archived.
+   * After the readings were written to PostgreSQL: drops the periods and the ended live periods
+   * they held, and forgets rooms with nothing left (every key of theirs leaves the store).
    */
   commitReadings(readings: readonly RoomReading[]): Promise<void>;
   /** A lock with an expiry, shared by every instance on the same store. */
   tryLock(name: string, ttlMs: number): Promise<string | null>;
   unlock(name: string, token: string): Promise<void>;
+}
+
+export interface PresenceStore extends PresenceCounter, ArchiveSource {
+  close(): Promise<void>;
 }

@@ -164,6 +164,31 @@ for (const kind of storeKinds) {
       expect(peakAt).toBeGreaterThan(0);
     });
 
+    it('a session that names another viewer leaves its old viewer at once', async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session, viewer: 'ann' });
+      await sleep(fastRules.visibleIntervalMs / 3 + 50);
+      expect(await beat({ room, session, viewer: 'ben' })).toMatchObject({
+        sessions: 1,
+        viewers: 1,
+      });
+      expect(await store.count(room)).toMatchObject({ sessions: 1, viewers: 1 });
+    });
+
+    it("when one tab of a viewer leaves, the viewer stays until the other tab's deadline", async () => {
+      const room = id('room');
+      const visibleTab = id('s');
+      const hiddenTab = id('s');
+      await beat({ room, session: visibleTab, viewer: 'cleo' });
+      await beat({ room, session: hiddenTab, viewer: 'cleo', state: 'hidden' });
+      await store.leave(room, hiddenTab);
+      await sleep(fastRules.leaveGraceMs + 100);
+      expect(await store.count(room)).toMatchObject({ sessions: 1, viewers: 1 });
+      await sleep(fastRules.visibleTtlMs - fastRules.leaveGraceMs);
+      expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
+    });
+
     it('counts store time: readings carry the store clock', async () => {
       const before = Date.now();
       const at = (await store.count(id('room'))).at;
@@ -221,6 +246,33 @@ for (const kind of storeKinds) {
           peakSessionsAt: reading!.at,
           joins: 0,
         });
+      });
+
+      it('the next period keeps its own peak, even when the count rose and fell before the commit', async () => {
+        const room = id('room');
+        const [first, second, third, fourth] = [id('s'), id('s'), id('s'), id('s')];
+        for (const session of [first, second, third]) await beat({ room, session });
+        await store.leave(room, second);
+        await store.leave(room, third);
+        await sleep(fastRules.leaveGraceMs + 100);
+        const [reading] = await store.readRooms([room]);
+        expect(reading!.period.peakSessions).toBe(3);
+        const joined = await beat({ room, session: fourth });
+        await store.leave(room, fourth);
+        await sleep(fastRules.leaveGraceMs + 100);
+        await store.commitReadings([reading!]);
+        const [next] = await store.readRooms([room]);
+        expect(next!.period).toMatchObject({ peakSessions: 2, peakSessionsAt: joined.at });
+      });
+
+      it('reads and commits several rooms in one call', async () => {
+        const rooms = [id('room'), id('room'), id('room')];
+        for (const room of rooms) await beat({ room, session: id('s') });
+        const readings = await store.readRooms(rooms);
+        expect(readings.map((r) => r.room)).toEqual(rooms);
+        await store.commitReadings(readings);
+        const next = await store.readRooms(rooms);
+        expect(next.map((r) => r.period.joins)).toEqual([0, 0, 0]);
       });
 
       it('accumulates across readings that were never committed (the archive was down)', async () => {

@@ -61,10 +61,15 @@ export interface TestStore {
 }
 
 /** Null when the kind cannot run here (skipped loudly; a failure in CI). */
-export async function openStore(kind: StoreKind, rules = fastRules): Promise<TestStore | null> {
+export async function openStore(
+  kind: StoreKind,
+  rules = fastRules,
+  /** The embedded store's clock (the others run on Redis time). */
+  clock: () => number = Date.now,
+): Promise<TestStore | null> {
   const prefix = uniquePrefix(kind[0]);
   if (kind === 'embedded') {
-    const store = new MemoryPresenceStore(rules);
+    const store = new MemoryPresenceStore(rules, clock);
     return { store, prefix, client: null, cleanup: () => store.close() };
   }
   const urls = kind === 'redis' ? [redisUrl] : clusterUrls();

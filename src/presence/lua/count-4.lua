@@ -16,8 +16,7 @@ local hiddenKey   = KEYS[2]
 local viewersKey  = KEYS[3]
 local liveKey     = KEYS[4]
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = clock()
 
 local visible = redis.call('ZCOUNT', visibleKey, now, '+inf')
 local sessions = visible + redis.call('ZCOUNT', hiddenKey, now, '+inf')

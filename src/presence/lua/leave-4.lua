@@ -1,18 +1,19 @@
 --[[
   Records a leave: the session's deadline moves to now + grace (never later than it was), so a
-  reload (leave, then a heartbeat with the same session) neither dips nor doubles the count.
-  Unknown or expired sessions are fine. Redis TIME.
+  reload (leave, then a heartbeat with the same session) neither dips nor doubles the count, and
+  its next heartbeat is never too soon. Unknown or expired sessions are fine. Redis TIME.
 
   Input:
-    KEYS[1] session key         string: state ('v'|'h') .. viewer member
+    KEYS[1] session key         string: flag .. viewer member (see heartbeat-8.lua)
     KEYS[2] visible sessions    zset: session -> deadline ms
     KEYS[3] hidden sessions     zset: session -> deadline ms
-    KEYS[4] viewers             zset: viewer -> latest deadline ms
+    KEYS[4] viewers             zset: viewer -> latest deadline ms of its sessions
 
     ARGV[1] session id
     ARGV[2] leave grace ms
+    ARGV[3] tabs key prefix     per-viewer sorted sets (see lib.lua)
 
-  Output: 1 when a session was shortened, 0 otherwise
+  Output: {left (1 when the session was online, else 0), now ms}
 ]]
 local sessionKey  = KEYS[1]
 local visibleKey  = KEYS[2]
@@ -21,26 +22,22 @@ local viewersKey  = KEYS[4]
 
 local session     = ARGV[1]
 local graceMs     = tonumber(ARGV[2])
+local tabsPrefix  = ARGV[3]
 
-local previous = redis.call('GET', sessionKey)
-if not previous then return 0 end
+local now = clock()
+local value = redis.call('GET', sessionKey)
+if not value then return {0, now} end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local deadline = now + graceMs
+local state = string.lower(string.sub(value, 1, 1))
+local viewer = string.sub(value, 2)
+local stateKey = state == 'v' and visibleKey or hiddenKey
+local deadline = tonumber(redis.call('ZSCORE', stateKey, session))
+if not deadline or deadline < now then return {0, now} end
 
-local stateKey = visibleKey
-if string.sub(previous, 1, 1) == 'h' then stateKey = hiddenKey end
-local viewer = string.sub(previous, 2)
-
-local previousDeadline = tonumber(redis.call('ZSCORE', stateKey, session))
-if not previousDeadline or previousDeadline <= deadline then return 0 end
-
-redis.call('PEXPIRE', sessionKey, graceMs)
-redis.call('ZADD', stateKey, 'XX', deadline, session)
--- The viewer follows this session only when this session set the viewer's deadline.
-local viewerDeadline = tonumber(redis.call('ZSCORE', viewersKey, viewer))
-if viewerDeadline and viewerDeadline == previousDeadline then
-  redis.call('ZADD', viewersKey, 'XX', deadline, viewer)
+local left = math.min(deadline, now + graceMs)
+redis.call('SET', sessionKey, string.upper(state) .. viewer, 'PX', ms(left - now + KEY_SLACK_MS))
+if left < deadline then
+  redis.call('ZADD', stateKey, 'XX', left, session)
+  moveViewer(viewersKey, tabsPrefix .. viewer, viewer, session, left, now)
 end
-return 1
+return {1, now}

@@ -1,42 +1,61 @@
 --[[
-  Reads everything the snapshot job archives for one or more rooms, at one Redis TIME. Changes
-  nothing (PFCOUNT may refresh the HyperLogLog's cached cardinality, not its content). On Redis
-  Cluster it is called with one room at a time; on a single Redis with a batch.
+  Reads what the snapshot job archives of one or more rooms, at one Redis TIME, and ends each
+  room's open snapshot period there: its accumulators move to the pending hash (merged into one
+  that an earlier reading left there, when that reading was never committed), and the next period
+  begins with the count of this moment as its first peak. On Redis Cluster it is called with one
+  room at a time; on a single Redis with a batch.
 
-  Input, 7 keys per room:
+  Input, 8 keys per room:
     KEYS[r+1] visible sessions    zset: session -> deadline ms
     KEYS[r+2] hidden sessions     zset: session -> deadline ms
     KEYS[r+3] viewers             zset: viewer -> latest deadline ms
     KEYS[r+4] period accumulators hash: since, ps, pst, pv, pvt, j, e:<entry>
-    KEYS[r+5] live period         hash: start, ps, pst, pv, pvt, j
-    KEYS[r+6] live uniques        HyperLogLog of viewers
-    KEYS[r+7] closed live periods hash: start -> JSON
+    KEYS[r+5] pending period      hash: the same fields, and at (ms of the reading)
+    KEYS[r+6] live period         hash: start, ps, pst, pv, pvt, j
+    KEYS[r+7] live uniques        HyperLogLog of viewers
+    KEYS[r+8] closed live periods hash: start -> JSON
 
-  Output: one entry per room, in order:
-    {now ms, sessions, viewers, visible, period (flat hash), live (flat hash),
+  Output: one entry per room, in order; {now ms} when the room has nothing (it was forgotten), else
+    {now ms, sessions, viewers, visible, pending period (flat hash), live (flat hash),
      live unique viewers, closed (flat hash), live end ms (-1 while the room is live)}
 ]]
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = clock()
 
-local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, liveKey, uniquesKey, closedKey)
-  local visible = redis.call('ZCOUNT', visibleKey, now, '+inf')
-  local sessions = visible + redis.call('ZCOUNT', hiddenKey, now, '+inf')
-  local viewers = redis.call('ZCOUNT', viewersKey, now, '+inf')
-
-  -- An empty room with a live period: that period ended at the latest deadline of its sessions.
-  local liveEnd = -1
-  if sessions == 0 and redis.call('EXISTS', liveKey) == 1 then
-    liveEnd = tonumber(redis.call('HGET', liveKey, 'start')) or now
-    for _, key in ipairs({visibleKey, hiddenKey}) do
-      local top = redis.call('ZREVRANGEBYSCORE', key, '(' .. now, '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
-      if top[2] and tonumber(top[2]) > liveEnd then liveEnd = tonumber(top[2]) end
-    end
+-- Adds the open period into the pending one: joins summed, the higher peak (the earlier on a tie).
+local function mergeInto(pendingKey, periodKey)
+  local open = redis.call('HGETALL', periodKey)
+  local a = {}
+  for i = 1, #open, 2 do a[open[i]] = open[i + 1] end
+  local kept = redis.call('HMGET', pendingKey, 'ps', 'pv')
+  if tonumber(a.ps or 0) > tonumber(kept[1] or 0) then redis.call('HSET', pendingKey, 'ps', a.ps, 'pst', a.pst) end
+  if tonumber(a.pv or 0) > tonumber(kept[2] or 0) then redis.call('HSET', pendingKey, 'pv', a.pv, 'pvt', a.pvt) end
+  for field, n in pairs(a) do
+    if field == 'j' or string.sub(field, 1, 2) == 'e:' then redis.call('HINCRBY', pendingKey, field, n) end
   end
+  redis.call('DEL', periodKey)
+end
+
+local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey)
+  if redis.call('EXISTS', periodKey, pendingKey) == 0 then return {now} end
+  local visible = redis.call('ZCOUNT', visibleKey, ms(now), '+inf')
+  local sessions = visible + redis.call('ZCOUNT', hiddenKey, ms(now), '+inf')
+  local viewers = redis.call('ZCOUNT', viewersKey, ms(now), '+inf')
+
+  if redis.call('EXISTS', pendingKey) == 0 then
+    redis.call('RENAME', periodKey, pendingKey)
+  else
+    mergeInto(pendingKey, periodKey)
+  end
+  redis.call('HSET', pendingKey, 'at', ms(now))
+  redis.call('HSET', periodKey, 'since', ms(now), 'ps', sessions, 'pst', ms(now), 'pv', viewers, 'pvt', ms(now), 'j', 0)
+
+  local liveEnd = -1
+  local start = redis.call('HGET', liveKey, 'start')
+  if sessions == 0 and start then liveEnd = liveEndOf(visibleKey, hiddenKey, start, now) end
 
   return {
     now, sessions, viewers, visible,
-    redis.call('HGETALL', periodKey),
+    redis.call('HGETALL', pendingKey),
     redis.call('HGETALL', liveKey),
     redis.call('PFCOUNT', uniquesKey),
     redis.call('HGETALL', closedKey),
@@ -45,7 +64,7 @@ local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, liveKey, u
 end
 
 local rooms = {}
-for r = 0, #KEYS - 1, 7 do
-  rooms[#rooms + 1] = readRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7])
+for r = 0, #KEYS - 1, 8 do
+  rooms[#rooms + 1] = readRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7], KEYS[r + 8])
 end
 return rooms

@@ -1,0 +1,82 @@
+--[[
+  Shared by the presence scripts: prepended to each script when it is loaded, so that the clock,
+  the end of a live period and the viewer bookkeeping are written once.
+
+  Viewers: the viewers sorted set holds each viewer's latest session deadline, so ZCOUNT from now
+  counts the viewers with an online session, exactly. A viewer with one session needs nothing
+  more. A viewer with several keeps a sorted set of them (its "tabs": session -> deadline), so that
+  when one tab leaves or moves to another viewer the viewer's deadline falls back to its latest
+  other tab. The tabs set is made when a second session arrives; the first is entered as '?' (not
+  a session id character) until it is seen again. Tabs keys share the room's hash tag, so the
+  scripts touch one slot on Redis Cluster; their names come from the tabs prefix argument.
+]]
+
+-- Keys outlive the deadline they stand for by this much, ms: a deadline decides, never an expiry.
+local KEY_SLACK_MS = 1000
+
+local function clock()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+
+local function ms(n) return string.format('%.0f', n) end
+
+-- When an empty room's live period ended: the latest deadline of its sessions, all before now.
+-- Heartbeats trim expired sessions only while the room is live, so the last ones are still there.
+local function liveEndOf(visibleKey, hiddenKey, start, now)
+  local last = tonumber(start)
+  for _, key in ipairs({visibleKey, hiddenKey}) do
+    local top = redis.call('ZREVRANGEBYSCORE', key, '(' .. ms(now), '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if top[2] and tonumber(top[2]) > last then last = tonumber(top[2]) end
+  end
+  return last
+end
+
+-- The viewer's deadline becomes the latest of its tabs.
+local function followTabs(viewersKey, tabsKey, viewer, now)
+  local top = redis.call('ZREVRANGE', tabsKey, 0, 0, 'WITHSCORES')
+  local deadline = tonumber(top[2])
+  if deadline and deadline >= now then
+    redis.call('ZADD', viewersKey, deadline, viewer)
+    redis.call('PEXPIREAT', tabsKey, ms(deadline + KEY_SLACK_MS))
+  else
+    redis.call('ZREM', viewersKey, viewer)
+    redis.call('DEL', tabsKey)
+  end
+end
+
+-- An online session of the viewer has a new deadline.
+local function moveViewer(viewersKey, tabsKey, viewer, session, deadline, now)
+  if redis.call('EXISTS', tabsKey) == 0 then
+    redis.call('ZADD', viewersKey, deadline, viewer)
+    return
+  end
+  if not redis.call('ZSCORE', tabsKey, session) then redis.call('ZREM', tabsKey, '?') end
+  redis.call('ZADD', tabsKey, deadline, session)
+  followTabs(viewersKey, tabsKey, viewer, now)
+end
+
+-- An online session no longer has this viewer.
+local function detachViewer(viewersKey, tabsKey, viewer, session, now)
+  if redis.call('EXISTS', tabsKey) == 0 then
+    redis.call('ZREM', viewersKey, viewer)
+    return
+  end
+  if redis.call('ZREM', tabsKey, session) == 0 then redis.call('ZREM', tabsKey, '?') end
+  followTabs(viewersKey, tabsKey, viewer, now)
+end
+
+-- A session takes this viewer (it joined, or named another viewer before). Returns 1 when the
+-- viewer was not online before.
+local function attachViewer(viewersKey, tabsKey, viewer, session, deadline, now)
+  local current = tonumber(redis.call('ZSCORE', viewersKey, viewer))
+  if not current or current < now then
+    redis.call('DEL', tabsKey)
+    redis.call('ZADD', viewersKey, deadline, viewer)
+    return 1
+  end
+  if redis.call('EXISTS', tabsKey) == 0 then redis.call('ZADD', tabsKey, current, '?') end
+  redis.call('ZADD', tabsKey, deadline, session)
+  followTabs(viewersKey, tabsKey, viewer, now)
+  return 0
+end

@@ -1,0 +1,177 @@
+// Every script reply is parsed here, by name: each script's output fields are listed once, in the
+// order its Lua header documents, and nothing else indexes a reply by position.
+import type {
+  HeartbeatOutcome,
+  LeaveOutcome,
+  LivePeriodReading,
+  PeriodAccumulators,
+  RoomCount,
+  RoomReading,
+} from './store.js';
+
+type Flat = (string | number)[];
+export type Reply = (string | number | Flat)[];
+
+/** Zips a script's reply with the names of its output fields. */
+function named<const N extends readonly string[]>(
+  names: N,
+  reply: readonly unknown[],
+): Record<N[number], number> {
+  const fields = {} as Record<N[number], number>;
+  names.forEach((name: N[number], i) => {
+    fields[name] = Number(reply[i]);
+  });
+  return fields;
+}
+
+const heartbeatFields = [
+  'accepted',
+  'sessions',
+  'viewers',
+  'joined',
+  'at',
+  'created',
+  'retryAfterMs',
+] as const;
+
+/** heartbeat-8.lua; `created` says the room's accumulators began (add it to the room index). */
+export function parseHeartbeat(reply: readonly unknown[]): {
+  outcome: HeartbeatOutcome;
+  created: boolean;
+} {
+  const r = named(heartbeatFields, reply);
+  const outcome: HeartbeatOutcome =
+    r.accepted === 1
+      ? {
+          accepted: true,
+          sessions: r.sessions,
+          viewers: r.viewers,
+          joined: r.joined === 1,
+          at: r.at,
+        }
+      : { accepted: false, retryAfterMs: r.retryAfterMs, at: r.at };
+  return { outcome, created: r.created === 1 };
+}
+
+/** leave-4.lua */
+export function parseLeave(reply: readonly unknown[]): LeaveOutcome {
+  const r = named(['left', 'at'] as const, reply);
+  return { left: r.left === 1, at: r.at };
+}
+
+const countFields = [
+  'at',
+  'sessions',
+  'viewers',
+  'visible',
+  'peakSessions',
+  'peakViewers',
+  'peakAt',
+] as const;
+
+/** count-4.lua */
+export function parseCount(reply: readonly unknown[]): RoomCount {
+  const r = named(countFields, reply);
+  return {
+    sessions: r.sessions,
+    viewers: r.viewers,
+    visible: r.visible,
+    peak: { sessions: r.peakSessions, viewers: r.peakViewers, at: r.peakAt < 0 ? null : r.peakAt },
+    at: r.at,
+  };
+}
+
+const toRecord = (flat: Flat): Record<string, string> => {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1]);
+  return record;
+};
+
+const num = (value: string | number | undefined, fallback = 0) => {
+  const n = Number(value);
+  return value === undefined || Number.isNaN(n) ? fallback : n;
+};
+
+function periodFrom(hash: Record<string, string>, at: number): PeriodAccumulators {
+  const joinsByEntry: Record<string, number> = {};
+  for (const [field, value] of Object.entries(hash)) {
+    if (field.startsWith('e:') && num(value) > 0) joinsByEntry[field.slice(2)] = num(value);
+  }
+  return {
+    since: num(hash.since, at),
+    peakSessions: num(hash.ps),
+    peakSessionsAt: num(hash.pst, at),
+    peakViewers: num(hash.pv),
+    peakViewersAt: num(hash.pvt, at),
+    joins: num(hash.j),
+    joinsByEntry,
+  };
+}
+
+function liveFrom(
+  hash: Record<string, string | number>,
+  end: number | null,
+  uniqueViewers: number,
+): LivePeriodReading {
+  const start = num(hash.start);
+  return {
+    start,
+    end,
+    peakSessions: num(hash.ps),
+    peakSessionsAt: num(hash.pst, start),
+    peakViewers: num(hash.pv),
+    peakViewersAt: num(hash.pvt, start),
+    joins: num(hash.j),
+    uniqueViewers,
+  };
+}
+
+const readingFields = [
+  'at',
+  'sessions',
+  'viewers',
+  'visible',
+  'period',
+  'live',
+  'uniques',
+  'closed',
+  'liveEnd',
+] as const;
+
+/** One room of read-rooms.lua; null when the room had nothing (it is forgotten). */
+export function parseReading(room: string, reply: Reply): RoomReading | null {
+  if (reply.length === 1) return null;
+  const r = Object.fromEntries(readingFields.map((name, i) => [name, reply[i]])) as Record<
+    (typeof readingFields)[number],
+    number | Flat
+  >;
+  const at = Number(r.at);
+  const liveEnd = Number(r.liveEnd);
+  const ended = Object.values(toRecord(r.closed as Flat)).map((json) => {
+    const record = JSON.parse(json) as Record<string, number>;
+    return liveFrom(record, num(record.end), num(record.u));
+  });
+  const liveHash = toRecord(r.live as Flat);
+  let live: LivePeriodReading | null = null;
+  if (liveHash.start !== undefined) {
+    const reading = liveFrom(liveHash, liveEnd >= 0 ? liveEnd : null, Number(r.uniques));
+    if (liveEnd >= 0) ended.push(reading);
+    else live = reading;
+  }
+  ended.sort((a, b) => a.start - b.start);
+  return {
+    room,
+    at,
+    sessions: Number(r.sessions),
+    viewers: Number(r.viewers),
+    visible: Number(r.visible),
+    period: periodFrom(toRecord(r.period as Flat), at),
+    live,
+    closed: ended,
+  };
+}
+
+/** The argument of commit-rooms.lua for one reading. */
+export function commitPayload(reading: RoomReading): string {
+  return JSON.stringify([reading.at, reading.closed.map((c) => c.start)]);
+}

@@ -1,0 +1,235 @@
+// Every store against the reference model: random sequences of what pages (and misbehaving
+// clients) send, with every field chosen at random, and the archive reading and committing in
+// between. After each step the store's answer must equal the model's, driven at the store's own
+// clock, and the invariants of rule 3 must hold. A failure prints its seed and path; replay it
+// with PROPERTY_SEED=<seed> PROPERTY_PATH=<path>, and keep it as a regular test below.
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PresenceModel } from '../../src/presence/model.js';
+import type {
+  PresenceRules,
+  PresenceStore,
+  RoomCount,
+  RoomReading,
+  SessionState,
+} from '../../src/presence/store.js';
+import { openStore, type StoreKind, storeKinds } from '../support/stores.js';
+
+/** Short timings, so that expiry, the leave grace and live periods happen inside a run. */
+const rules: PresenceRules = {
+  visibleTtlMs: 120,
+  hiddenTtlMs: 240,
+  leaveGraceMs: 30,
+  visibleIntervalMs: 90,
+  hiddenIntervalMs: 180,
+};
+
+/** Runs per store: the embedded store runs on a clock of its own, the others in real time. */
+const scale = Number(process.env.PROPERTY_SCALE ?? 1);
+const runs: Record<StoreKind, number> = { embedded: 500, redis: 50, cluster: 30 };
+const replay =
+  process.env.PROPERTY_SEED === undefined
+    ? {}
+    : { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH };
+
+const ROOMS = 2;
+const SESSIONS = ['sess-aaaaaaaa', 'sess-bbbbbbbb', 'sess-cccccccc', 'sess-dddddddd'];
+const VIEWERS = [undefined, 'ada', 'bob', 'sess-aaaaaaaa'];
+const ENTRIES = [undefined, 'home', 'search'];
+
+interface Real {
+  store: PresenceStore;
+  /** This run's room ids (rooms are never shared between runs). */
+  rooms: string[];
+  /** Moves time on: the fake clock of the embedded store, or a real sleep. */
+  wait: (ms: number) => Promise<void>;
+  /** The readings of the latest read that were not committed yet. */
+  uncommitted: RoomReading[];
+}
+
+interface Model {
+  model: PresenceModel;
+  uncommitted: RoomReading[];
+}
+
+type Command = fc.AsyncCommand<Model, Real>;
+
+function checkCount(count: RoomCount) {
+  expect(count.visible).toBeLessThanOrEqual(count.sessions);
+  expect(count.viewers).toBeLessThanOrEqual(count.sessions);
+  expect(count.viewers >= 1).toBe(count.sessions >= 1);
+  if (count.sessions > 0) expect(count.peak.sessions).toBeGreaterThanOrEqual(count.sessions);
+}
+
+class HeartbeatCommand implements Command {
+  constructor(
+    readonly room: number,
+    readonly session: string,
+    readonly viewer: string | undefined,
+    readonly state: SessionState,
+    readonly entry: string | undefined,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const hb = {
+      room: r.rooms[this.room]!,
+      session: this.session,
+      viewer: this.viewer,
+      state: this.state,
+      entry: this.entry,
+    };
+    const got = await r.store.heartbeat(hb);
+    expect(got).toEqual(m.model.heartbeat(got.at, hb));
+    if (got.accepted) {
+      expect(got.viewers).toBeGreaterThanOrEqual(1);
+      expect(got.viewers).toBeLessThanOrEqual(got.sessions);
+    }
+  }
+  toString = () =>
+    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry})`;
+}
+
+class LeaveCommand implements Command {
+  constructor(
+    readonly room: number,
+    readonly session: string,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const got = await r.store.leave(r.rooms[this.room]!, this.session);
+    expect(got).toEqual(m.model.leave(got.at, r.rooms[this.room]!, this.session));
+  }
+  toString = () => `leave(${this.room}, ${this.session})`;
+}
+
+class CountCommand implements Command {
+  constructor(readonly room: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const got = await r.store.count(r.rooms[this.room]!);
+    checkCount(got);
+    expect(got).toEqual(m.model.count(got.at, r.rooms[this.room]!));
+  }
+  toString = () => `count(${this.room})`;
+}
+
+class ReadCommand implements Command {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const got = await r.store.readRooms(r.rooms);
+    const byRoom = new Map(got.map((reading) => [reading.room, reading]));
+    const expected = r.rooms.flatMap((room) => {
+      // A room the store left out has no reading at any time; the model must agree.
+      const reading = m.model.read(byRoom.get(room)?.at ?? 0, room);
+      return reading ? [reading] : [];
+    });
+    expect(got).toEqual(expected);
+    for (const reading of got) {
+      expect(reading.visible).toBeLessThanOrEqual(reading.sessions);
+      expect(reading.viewers).toBeLessThanOrEqual(reading.sessions);
+      expect(reading.viewers >= 1).toBe(reading.sessions >= 1);
+    }
+    r.uncommitted = got;
+    m.uncommitted = expected;
+  }
+  toString = () => 'read()';
+}
+
+class CommitCommand implements Command {
+  check = (m: Readonly<Model>) => m.uncommitted.length > 0;
+  async run(m: Model, r: Real) {
+    await r.store.commitReadings(r.uncommitted);
+    for (const reading of m.uncommitted) m.model.commit(reading);
+    r.uncommitted = [];
+    m.uncommitted = [];
+    const archived = new Set(await r.store.roomsToArchive());
+    const mine = r.rooms.filter((room) => archived.has(room));
+    const modelRooms = new Set(m.model.roomsToArchive());
+    expect(mine).toEqual(r.rooms.filter((room) => modelRooms.has(room)));
+  }
+  toString = () => 'commit()';
+}
+
+class WaitCommand implements Command {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_m: Model, r: Real) {
+    await r.wait(this.ms);
+  }
+  toString = () => `wait(${this.ms})`;
+}
+
+const room = fc.integer({ min: 0, max: ROOMS - 1 });
+const session = fc.constantFrom(...SESSIONS);
+const waits = fc.oneof(
+  fc.integer({ min: 0, max: 3 }),
+  fc.constantFrom(
+    rules.leaveGraceMs,
+    rules.visibleIntervalMs / 3,
+    rules.visibleTtlMs,
+    rules.visibleTtlMs + 1,
+    rules.hiddenTtlMs,
+  ),
+  fc.integer({ min: 0, max: rules.hiddenTtlMs + 30 }),
+);
+
+const commands = [
+  fc
+    .tuple(
+      room,
+      session,
+      fc.constantFrom(...VIEWERS),
+      fc.constantFrom<SessionState>('visible', 'hidden'),
+      fc.constantFrom(...ENTRIES),
+    )
+    .map(([ro, s, v, st, e]) => new HeartbeatCommand(ro, s, v, st, e)),
+  fc
+    .tuple(
+      room,
+      session,
+      fc.constantFrom(...VIEWERS),
+      fc.constantFrom<SessionState>('visible', 'hidden'),
+      fc.constantFrom(...ENTRIES),
+    )
+    .map(([ro, s, v, st, e]) => new HeartbeatCommand(ro, s, v, st, e)),
+  fc.tuple(room, session).map(([ro, s]) => new LeaveCommand(ro, s)),
+  room.map((ro) => new CountCommand(ro)),
+  fc.constant(new ReadCommand()),
+  fc.constant(new CommitCommand()),
+  waits.map((ms) => new WaitCommand(ms)),
+];
+
+let runNumber = 0;
+
+for (const kind of storeKinds) {
+  let clockMs = 1_800_000_000_000;
+  const opened = await openStore(kind, rules, () => clockMs);
+
+  describe.skipIf(!opened)(`presence store against the reference model: ${kind}`, () => {
+    afterAll(() => opened?.cleanup());
+
+    it('answers every random sequence of requests exactly as the model does', async () => {
+      const store = opened!.store;
+      const wait =
+        kind === 'embedded'
+          ? async (ms: number) => {
+              clockMs += ms;
+            }
+          : (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+      await fc.assert(
+        fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'max' }), async (cmds) => {
+          runNumber += 1;
+          const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
+          await fc.asyncModelRun(
+            () => ({
+              model: { model: new PresenceModel(rules), uncommitted: [] },
+              real: { store, rooms, wait, uncommitted: [] },
+            }),
+            cmds,
+          );
+        }),
+        { numRuns: Math.max(1, Math.round(runs[kind] * scale)), ...replay },
+      );
+    }, 600_000);
+  });
+}
