@@ -10,7 +10,6 @@ import Fastify, {
   type FastifyServerOptions,
   type onRequestHookHandler,
 } from 'fastify';
-import type { Redis } from 'ioredis';
 import snapshotPlugin from './archive/plugin.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
@@ -82,16 +81,13 @@ export async function buildApp({
   await app.register(dbPlugin, { config, database });
   await app.register(snapshotPlugin, { config });
 
+  // The per-address limit is kept in this process, so a heartbeat stays one Redis round trip; each
+  // instance counts its own requests (rule 8: it only stops floods far beyond what people send).
   await app.register(rateLimit, {
     global: config.rateLimit.max > 0,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
-    // Kept in Redis when there is one, so the limit holds across instances.
-    ...(app.redisClient
-      ? { redis: app.redisClient as Redis, nameSpace: `${config.prefix}:rl:` }
-      : {}),
-    // A limiter that cannot reach Redis lets the request through to the store, which answers 503.
-    skipOnError: true,
+    cache: config.rateLimit.addresses,
     errorResponseBuilder: (_request, context) =>
       new HttpError(
         'rate_limited',

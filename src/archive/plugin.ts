@@ -23,7 +23,7 @@ export default fp<SnapshotPluginOptions>(
       return;
     }
     const job = startSnapshotJob({
-      store: app.store,
+      store: app.archiveSource,
       db: app.db.db,
       log: app.log.child({ job: 'snapshot' }),
       cron: config.snapshot.cron,

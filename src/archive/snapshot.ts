@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
-import type { PresenceStore, RoomReading } from '../presence/store.js';
+import type { ArchiveSource, RoomReading } from '../presence/store.js';
 import { writeReadings } from './writer.js';
 
 export const SNAPSHOT_LOCK = 'snapshot';
@@ -13,7 +13,7 @@ export const SNAPSHOT_LOCK = 'snapshot';
 export type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
 
 export interface SnapshotDeps {
-  store: PresenceStore;
+  store: ArchiveSource;
   db: Db;
   log: Logger;
   /** Rooms read from the store per call (default 500). */

@@ -5,13 +5,14 @@ import type { Config } from '../config.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
 import { RedisPresenceStore } from '../presence/redis-store.js';
-import type { PresenceStore } from '../presence/store.js';
+import type { ArchiveSource, PresenceCounter, PresenceStore } from '../presence/store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    store: PresenceStore;
-    /** The Redis client behind the store, shared with the rate limiter; null when embedded. */
-    redisClient: RedisClient | null;
+    /** Counting, for the routes. */
+    store: PresenceCounter;
+    /** Reading, committing and the lock, for the snapshot job. */
+    archiveSource: ArchiveSource;
   }
 }
 
@@ -47,8 +48,8 @@ export default fp<StorePluginOptions>(
     } else {
       app.log.info('presence store: Redis');
     }
-    app.decorate('store', store);
-    app.decorate<RedisClient | null>('redisClient', redis);
+    app.decorate<PresenceCounter>('store', store);
+    app.decorate<ArchiveSource>('archiveSource', store);
     app.addHook('onClose', async () => store.close());
   },
   { name: 'store' },

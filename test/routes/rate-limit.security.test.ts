@@ -1,5 +1,5 @@
-// The per-address limit: 429 with Retry-After and the error shape; kept in Redis when there is
-// one, so that it holds across instances.
+// The per-address limit: 429 with Retry-After and the error shape. It is kept in each instance's
+// memory (a heartbeat stays one Redis round trip), so several instances allow it each.
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApp, type TestApp } from '../support/app.js';
 import { requireRedis } from '../support/redis.js';
@@ -37,15 +37,15 @@ describe.skipIf(!redisUp)('per-address rate limit, on Redis', () => {
     for (const t of apps) await t.close();
   });
 
-  it('holds across two instances sharing Redis', async () => {
+  it('is counted by each instance on its own, even when they share Redis', async () => {
     const prefix = uniquePrefix('rl');
     apps.push(await openApp({ ...limited, REDIS_PREFIX: prefix }, { redis: true }));
     apps.push(await openApp({ ...limited, REDIS_PREFIX: prefix }, { redis: true }));
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 12; i++) {
       const t = apps[i % 2]!;
       statuses.push((await t.app.inject({ url: '/v1/rooms/a/count' })).statusCode);
     }
-    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(statuses).toEqual([...Array(10).fill(200), 429, 429]);
   });
 });

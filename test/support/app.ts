@@ -4,7 +4,7 @@ import { afterAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { type Database, openDatabase } from '../../src/db/client.js';
 import { redisUrl } from './redis.js';
-import { deletePrefix, testConfig, uniquePrefix } from './stores.js';
+import { deleteRedisPrefix, testConfig, uniquePrefix } from './stores.js';
 
 export const adminToken = 'test-admin-token-0123456789';
 export const browserAgent =
@@ -42,7 +42,7 @@ export async function openApp(
   return {
     app,
     close: async () => {
-      if (app.redisClient) await deletePrefix(app.redisClient, prefix).catch(() => undefined);
+      if (app.config.redis) await deleteRedisPrefix(app.config.redis.urls, prefix);
       await app.close();
     },
   };

@@ -21,7 +21,7 @@ import badgeRoutes from '../../src/routes/badge.js';
 import clientRoutes, { defaultClientDir } from '../../src/routes/client.js';
 import dashboardRoutes from '../../src/routes/dashboard.js';
 import { closeTestDatabase, openTestDatabase } from './databases.js';
-import { deletePrefix } from './stores.js';
+import { deleteRedisPrefix } from './stores.js';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -195,7 +195,7 @@ export async function startApi(
     url: `http://127.0.0.1:${port}`,
     received,
     async close() {
-      if (app.redisClient) await deletePrefix(app.redisClient, config.prefix).catch(() => {});
+      if (config.redis) await deleteRedisPrefix(config.redis.urls, config.prefix);
       await app.close();
       await closeTestDatabase(ownDatabase ?? undefined);
       await rm(dataDir, { recursive: true, force: true });

@@ -52,6 +52,20 @@ export async function deletePrefix(client: RedisClient, prefix: string): Promise
   }
 }
 
+/** Deletes every key under the prefix through a client of its own (the app keeps its client). */
+export async function deleteRedisPrefix(urls: string[], prefix: string): Promise<void> {
+  const client = createRedisClient({ urls, cluster: urls.length > 1, timeoutMs: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await waitForReady(client, 5_000);
+    await deletePrefix(client, prefix);
+  } catch {
+    // Redis went away (a fault test): nothing left to clean.
+  } finally {
+    client.disconnect();
+  }
+}
+
 export interface TestStore {
   store: PresenceStore;
   prefix: string;
