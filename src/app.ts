@@ -15,7 +15,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
-import errors from './plugins/errors.js';
+import errors, { frameworkErrorOptions } from './plugins/errors.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
@@ -56,6 +56,7 @@ export async function buildApp({
     trustProxy: config.trustProxy,
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },
+    ...frameworkErrorOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
@@ -75,6 +76,9 @@ export async function buildApp({
     methods: ['GET', 'POST', 'OPTIONS'],
     exposedHeaders: ['Retry-After', 'ETag'],
     maxAge: 86_400,
+    // An OPTIONS request that is not a full preflight gets the same answer, not a text/plain 400
+    // in a shape of the plugin's own.
+    strictPreflight: false,
   });
 
   await app.register(storePlugin, { config, store });

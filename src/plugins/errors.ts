@@ -1,6 +1,8 @@
-// The one error handler: every failure leaves as {"error":{"code","message"}} with its status.
-// 5xx details go to the log, never to the client.
-import type { FastifyError, FastifyInstance } from 'fastify';
+// The one error handler: every failure leaves as {"error":{"code","message"}} with its status,
+// including what the framework and Node's HTTP parser refuse before a route runs. 5xx details go
+// to the log, never to the client.
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { type ErrorCode, errorBody, HttpError } from '../errors.js';
 import { StoreUnavailableError } from '../presence/unavailable.js';
@@ -53,6 +55,18 @@ const frameworkErrors: Record<string, () => HttpError> = {
     new HttpError('forbidden', 'the bearer token is not valid'),
 };
 
+/** Client errors the framework raises without a code of ours, by status; never echoing input. */
+const byStatus: Record<number, () => HttpError> = {
+  400: () => new HttpError('invalid_request', 'the request is not valid HTTP for this API'),
+  404: () => new HttpError('not_found', 'no such route'),
+  408: () => new HttpError('request_timeout', 'the request took too long to arrive'),
+  413: () => new HttpError('body_too_large', 'the body must be at most 2048 bytes'),
+  414: () => new HttpError('url_too_long', 'the URL is too long'),
+  415: () =>
+    new HttpError('unsupported_media_type', 'send the body as application/json or text/plain'),
+  431: () => new HttpError('headers_too_large', 'the request headers are too large'),
+};
+
 function toHttpError(error: FastifyError | Error): HttpError | null {
   if (error instanceof HttpError) return error;
   if (error instanceof StoreUnavailableError) {
@@ -69,30 +83,67 @@ function toHttpError(error: FastifyError | Error): HttpError | null {
   if (error instanceof SyntaxError)
     return new HttpError('invalid_json', 'the body is not valid JSON');
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new HttpError('invalid_body', fe.message);
+    return (byStatus[fe.statusCode] ?? byStatus[400]!)();
   }
   return null;
 }
+
+const invalidUrl = () =>
+  new HttpError('invalid_url', 'the URL is not valid (check its percent-encoding)');
+
+/**
+ * Fastify options that give the errors raised before routing the same shape: a URL the router
+ * cannot decode, and what Node's HTTP parser refuses (oversized headers, a malformed request).
+ */
+export const frameworkErrorOptions: Pick<
+  FastifyServerOptions,
+  'frameworkErrors' | 'clientErrorHandler'
+> = {
+  frameworkErrors: (_error, _request, reply) => {
+    const http = invalidUrl();
+    void (reply as FastifyReply).code(http.statusCode).send(errorBody(http.code, http.message));
+  },
+  clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const http = byStatus[status]!();
+    const body = JSON.stringify(errorBody(http.code, http.message));
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${http.code}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(error);
+  },
+};
 
 export default fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const http = toHttpError(error);
       if (!http) {
-        request.log.error({ err: error }, 'unhandled error');
-        return reply.code(500).send(errorBody('internal', 'something went wrong on our side'));
+        request.log.error({ err: error }, 'internal error');
+        return reply
+          .code(500)
+          .header('x-request-id', request.id)
+          .send(errorBody('internal', `something went wrong on our side (request ${request.id})`));
       }
       if (http.statusCode >= 500) request.log.warn({ err: error }, http.message);
       if (http.retryAfterS !== undefined) reply.header('retry-after', String(http.retryAfterS));
       return reply.code(http.statusCode).send(errorBody(http.code, http.message));
     });
-    app.setNotFoundHandler((request, reply) =>
-      reply
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0]!;
+      const shown = path.length > 100 ? `${path.slice(0, 100)}…` : path;
+      return reply
         .code(404)
-        .send(
-          errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`),
-        ),
-    );
+        .send(errorBody('not_found', `no route for ${request.method} ${shown}`));
+    });
   },
   { name: 'errors' },
 );
