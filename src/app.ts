@@ -113,7 +113,9 @@ export async function buildApp({
         title: 'Headcount',
         version: '1',
         description: 'How many people are here right now, and how many were here before.',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
+      servers: [{ url: '/', description: 'This Headcount instance' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { notModified } from './cache.js';
-import { errorResponses, RoomParams } from './schemas.js';
+import { errorResponses, publicRoute, RoomParams, textResponse } from './schemas.js';
 
 const heightPx = 20;
 const paddingPx = 6;
@@ -94,11 +94,13 @@ const badgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'An SVG badge "N watching" (distinct viewers) for pages without JavaScript',
+        operationId: 'getBadge',
         tags: ['presence'],
+        ...publicRoute,
         params: RoomParams,
         querystring: BadgeQuery,
         response: {
-          200: Type.String({ description: 'image/svg+xml' }),
+          200: textResponse('image/svg+xml', 'The badge, an SVG image.'),
           304: Type.Null(),
           ...errorResponses(400, 429, 503),
         },

@@ -2,7 +2,7 @@
 // `npm run build` into dist/client. Public, open to every origin, cached for five minutes.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { assetReader, defaultClientDir, sendAsset } from './assets.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses, publicRoute, textResponse } from './schemas.js';
 
 export { defaultClientDir };
 
@@ -37,8 +37,14 @@ const clientRoutes: FastifyPluginAsyncTypebox<ClientRoutesOptions> = async (app,
       {
         schema: {
           summary: summaries[name],
+          operationId: `getClient${name.slice('presence'.length).replace('.', '_')}`,
           tags: ['client'],
-          response: { 200: Type.String(), 304: Type.Null(), ...errorResponses(404, 429) },
+          ...publicRoute,
+          response: {
+            200: textResponse(files[name], summaries[name]),
+            304: Type.Null(),
+            ...errorResponses(404, 429),
+          },
         },
       },
       async (request, reply) => {

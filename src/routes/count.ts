@@ -5,7 +5,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import { HttpError } from '../errors.js';
 import type { RoomCount } from '../presence/store.js';
 import { countTag, notModified } from './cache.js';
-import { Count, errorResponses, fieldRules, RoomParams } from './schemas.js';
+import { Count, errorResponses, fieldRules, publicRoute, RoomParams } from './schemas.js';
 
 const maxRooms = 100;
 const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -31,6 +31,8 @@ const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Live count of one room (zeros for an empty or unknown room)',
+        operationId: 'getCount',
+        ...publicRoute,
         tags: ['presence'],
         params: RoomParams,
         response: { 200: Count, 304: Type.Null(), ...errorResponses(400, 429, 503) },
@@ -48,6 +50,8 @@ const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: `Live counts of up to ${maxRooms} rooms in one call`,
+        operationId: 'getCounts',
+        ...publicRoute,
         tags: ['presence'],
         querystring: Type.Object({
           rooms: Type.String({ minLength: 1, description: 'Comma-separated room ids.' }),

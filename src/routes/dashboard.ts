@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { assetReader, defaultClientDir, sendAsset } from './assets.js';
-import { errorResponses } from './schemas.js';
+import { errorResponses, publicRoute, textResponse } from './schemas.js';
 
 const maxAgeS = 300;
 
@@ -61,7 +61,14 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async
             path === '/dashboard' ? 'The admin dashboard (a page)' : `Dashboard asset ${file.name}`,
           tags: ['admin'],
           hide: path !== '/dashboard',
-          response: { 200: Type.String(), 304: Type.Null(), ...errorResponses(404, 429) },
+          operationId: path === '/dashboard' ? 'getDashboard' : undefined,
+          // The page itself asks for the admin token; loading it needs none.
+          ...publicRoute,
+          response: {
+            200: textResponse(file.type, 'The page or one of its assets.'),
+            304: Type.Null(),
+            ...errorResponses(404, 429),
+          },
         },
       },
       async (request, reply) => {

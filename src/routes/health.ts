@@ -1,5 +1,6 @@
 // GET /healthz (the process answers) and GET /readyz (its stores answer) for orchestrators.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { publicRoute } from './schemas.js';
 
 const Check = Type.Union([Type.Literal('up'), Type.Literal('down')]);
 
@@ -24,6 +25,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: noLimit,
       schema: {
         summary: 'Liveness: the process answers',
+        operationId: 'getHealth',
+        ...publicRoute,
         tags: ['operations'],
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
       },
@@ -37,6 +40,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: noLimit,
       schema: {
         summary: 'Readiness: the presence store (and database) answer',
+        operationId: 'getReadiness',
+        ...publicRoute,
         tags: ['operations'],
         response: {
           '2xx': Type.Object({

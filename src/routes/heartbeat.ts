@@ -2,7 +2,7 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { isbot } from 'isbot';
 import { HttpError } from '../errors.js';
-import { errorResponses, RoomId, SessionId, State, ViewerId } from './schemas.js';
+import { errorResponses, publicRoute, RoomId, SessionId, State, ViewerId } from './schemas.js';
 
 const HeartbeatBody = Type.Object({
   room: RoomId,
@@ -57,7 +57,12 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'A page is open: count its session until its deadline',
+        description:
+          'The body is JSON, sent as application/json or as text/plain (what navigator.sendBeacon sends with a string, which needs no CORS preflight).',
+        operationId: 'postHeartbeat',
         tags: ['presence'],
+        consumes: ['application/json', 'text/plain'],
+        ...publicRoute,
         body: HeartbeatBody,
         response: { 200: HeartbeatResponse, ...errorResponses(400, 413, 415, 429, 503) },
       },
@@ -87,7 +92,11 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'A page closes: the session leaves after the leave grace',
+        description: 'The body is JSON, sent as application/json or as text/plain (sendBeacon).',
+        operationId: 'postLeave',
         tags: ['presence'],
+        consumes: ['application/json', 'text/plain'],
+        ...publicRoute,
         body: LeaveBody,
         response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429, 503) },
       },

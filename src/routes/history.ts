@@ -103,6 +103,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.verifyAdmin,
       schema: {
         summary: 'Archived counts and peaks of one room, rolled up by step (JSON or CSV)',
+        operationId: 'getHistory',
         description:
           'Rollups: max of peaks, average and last of counts, sum of joins; a snapshot counts for the bucket in which its period started. ' +
           `At most ${maxPoints} buckets per request. CSV with format=csv or Accept: text/csv.`,

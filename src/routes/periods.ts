@@ -89,6 +89,7 @@ const periodsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.verifyAdmin,
       schema: {
         summary: 'Live periods of one room over a time range (JSON or CSV)',
+        operationId: 'getPeriods',
         description:
           'Periods that overlap from..to (default: the last 7 days), oldest first, the open one included.',
         tags: ['analytics'],

@@ -10,6 +10,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.verifyAdmin,
       schema: {
         summary: 'Active rooms, largest first, with their counts',
+        operationId: 'getRooms',
         tags: ['admin'],
         security: [{ bearer: [] }],
         querystring: Type.Object({

@@ -53,3 +53,12 @@ export const Count = Type.Object({
 
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, ErrorResponse]));
+
+/** A response that is not JSON (a page, a script, an image), documented with its media type. */
+export const textResponse = (mediaType: string, description: string) => ({
+  description,
+  content: { [mediaType.split(';')[0]!]: { schema: Type.String() } },
+});
+
+/** Routes anyone may call: no credentials (OpenAPI security: none). */
+export const publicRoute = { security: [] };
