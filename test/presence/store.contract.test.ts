@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Heartbeat, HeartbeatOutcome, PresenceStore } from '../../src/presence/store.js';
-import { fastRules, openStore, storeKinds } from '../support/stores.js';
+import { fastRules, keysOf, openStore, storeKinds } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
@@ -308,6 +308,26 @@ for (const kind of storeKinds) {
         await beat({ room, session: id('s') });
         expect(await store.roomsToArchive()).toContain(room);
         expect((await store.activeRooms(10_000)).map((r) => r.room)).toContain(room);
+      });
+
+      it('leaves nothing behind once a room has emptied and been archived', async () => {
+        const room = id('room');
+        const tabs = [id('s'), id('s'), id('s')];
+        await beat({ room, session: tabs[0]!, viewer: 'erin', entry: 'home' });
+        await beat({ room, session: tabs[1]!, viewer: 'erin', state: 'hidden' });
+        await beat({ room, session: tabs[2]! });
+        const keys = () =>
+          opened!.client ? keysOf(opened!.client, `${opened!.prefix}:{${room}}:*`) : null;
+        expect((await keys())?.length ?? 1).toBeGreaterThan(0);
+        for (const session of tabs) await store.leave(room, session);
+        await sleep(fastRules.leaveGraceMs + 100);
+        const readings = await store.readRooms([room]);
+        await store.commitReadings(readings);
+        expect(await store.roomsToArchive()).not.toContain(room);
+        expect(await store.readRooms([room])).toEqual([]);
+        // Session and tabs keys expire on their own, a second after their deadline (lua/lib.lua).
+        await sleep(1_200);
+        expect((await keys()) ?? []).toEqual([]);
       });
 
       it('keeps an ended live period when a new one starts before the archive ran', async () => {

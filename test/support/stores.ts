@@ -39,17 +39,24 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
   });
 }
 
-/** Deletes every key under the prefix, on every master of a Cluster. */
-export async function deletePrefix(client: RedisClient, prefix: string): Promise<void> {
+/** Every key matching the pattern, on every master of a Cluster. */
+export async function keysOf(client: RedisClient, pattern: string): Promise<string[]> {
   const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+  const keys: string[] = [];
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      for (const key of keys) await node.del(key);
+      keys.push(...found);
     } while (cursor !== '0');
   }
+  return keys;
+}
+
+/** Deletes every key under the prefix, on every master of a Cluster. */
+export async function deletePrefix(client: RedisClient, prefix: string): Promise<void> {
+  for (const key of await keysOf(client, `${prefix}:*`)) await client.del(key);
 }
 
 /** Deletes every key under the prefix through a client of its own (the app keeps its client). */
