@@ -58,6 +58,12 @@ const env = z
     HEARTBEAT_INTERVAL_S: seconds(15),
     HIDDEN_INTERVAL_S: seconds(60),
     COUNT_MAX_AGE_S: z.coerce.number().int().min(0).max(3_600).default(2),
+    COUNT_CACHE_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(0, 'must be 0 (off) or more')
+      .max(60_000, 'must be at most 60000')
+      .default(250),
     CORS_ORIGINS: z.string().min(1).default('*'),
     ADMIN_TOKEN: z
       .string()
@@ -111,6 +117,8 @@ export interface Config {
   dataDir: string;
   rules: PresenceRules;
   countMaxAgeS: number;
+  /** How old a count this instance answers from its cache may be, ms (never above countMaxAgeS). */
+  countCacheMs: number;
   /** ['*'] allows every origin. */
   corsOrigins: string[];
   adminToken: string;
@@ -172,6 +180,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
     },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
+    countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),

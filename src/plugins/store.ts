@@ -2,6 +2,7 @@
 // in-process store otherwise. Closed with the app.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { cachedCounts } from '../presence/count-cache.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
 import { RedisPresenceStore } from '../presence/redis-store.js';
@@ -48,7 +49,7 @@ export default fp<StorePluginOptions>(
     } else {
       app.log.info('presence store: Redis');
     }
-    app.decorate<PresenceCounter>('store', store);
+    app.decorate<PresenceCounter>('store', cachedCounts(store, config.countCacheMs));
     app.decorate<ArchiveSource>('archiveSource', store);
     app.addHook('onClose', async () => store.close());
   },

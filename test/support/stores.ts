@@ -32,6 +32,9 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ADMIN_TOKEN: 'test-admin-token-0123456789',
     RATE_LIMIT_MAX: '100000',
     SNAPSHOT_ENABLED: 'false',
+    // Counts read the store every time: tests check each count against what was just sent.
+    // test/routes/count-cache.happy.test.ts checks the cache itself.
+    COUNT_CACHE_MS: '0',
     LOG_LEVEL: 'silent',
     // Never the developer's ./data: an in-memory embedded database unless a test says otherwise.
     DATA_DIR: 'memory://',

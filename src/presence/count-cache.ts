@@ -1,0 +1,38 @@
+// Counts from a per-instance cache at most maxAgeMs old, and one store call for concurrent reads
+// of the same room: a popular room polled by thousands of dashboards costs the store one read per
+// maxAgeMs per instance. Every answer keeps the store time (`at`) of the reading it came from, so
+// the number stays explainable.
+import { LRUCache } from 'lru-cache';
+import type { PresenceCounter, RoomCount } from './store.js';
+
+/** Rooms whose latest count is kept; the least recently asked for go first. */
+const maxRooms = 100_000;
+
+export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): PresenceCounter {
+  if (maxAgeMs <= 0) return counter;
+  const cache = new LRUCache<string, RoomCount>({
+    max: maxRooms,
+    ttl: maxAgeMs,
+    // The age of an answer counts from before its reading, so no answer is older than maxAgeMs.
+    fetchMethod: async (room, _stale, { options }) => {
+      const asked = performance.now();
+      const count = await counter.count(room);
+      options.ttl = Math.max(1, maxAgeMs - (performance.now() - asked));
+      return count;
+    },
+  });
+  const count = async (room: string): Promise<RoomCount> => (await cache.fetch(room))!;
+  return {
+    kind: counter.kind,
+    heartbeat: (hb) => counter.heartbeat(hb),
+    leave: (room, session) => counter.leave(room, session),
+    count,
+    async counts(rooms) {
+      const counts = await Promise.all(rooms.map(count));
+      return new Map(rooms.map((room, i) => [room, counts[i]!]));
+    },
+    activeRooms: (limit) => counter.activeRooms(limit),
+    now: () => counter.now(),
+    ping: () => counter.ping(),
+  };
+}

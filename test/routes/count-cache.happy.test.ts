@@ -1,0 +1,75 @@
+// Counts from the per-instance cache: concurrent reads of one room share one store call, no
+// answer is older than COUNT_CACHE_MS, and each keeps the store time of its reading.
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { heartbeat, openApp } from '../support/app.js';
+import { redisUrl, requireRedis } from '../support/redis.js';
+import { uniquePrefix } from '../support/stores.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cached = { COUNT_CACHE_MS: '250' };
+
+describe('the count cache', () => {
+  it('answers within its age with the reading it has, then reads again', async () => {
+    const t = await openApp(cached);
+    try {
+      const count = async () => (await t.app.inject({ url: '/v1/rooms/cache/count' })).json();
+      const before = await count();
+      expect(before.sessions).toBe(0);
+      expect((await heartbeat(t.app, { room: 'cache', session: 'sess-00000001' })).statusCode).toBe(
+        200,
+      );
+      // Within 250 ms of the first reading: the same answer, with the time it was read.
+      const soon = await count();
+      expect(soon).toEqual(before);
+      await sleep(300);
+      const later = await count();
+      expect(later.sessions).toBe(1);
+      expect(Date.parse(later.at)).toBeGreaterThan(Date.parse(before.at));
+      // The list of counts and the badge answer from the same cache.
+      const counts = await t.app.inject({ url: '/v1/counts?rooms=cache' });
+      expect(counts.json().rooms.cache).toEqual(later);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is off with COUNT_CACHE_MS=0: every count reads the store', async () => {
+    const t = await openApp({ COUNT_CACHE_MS: '0' });
+    try {
+      await t.app.inject({ url: '/v1/rooms/fresh/count' });
+      await heartbeat(t.app, { room: 'fresh', session: 'sess-00000001' });
+      expect((await t.app.inject({ url: '/v1/rooms/fresh/count' })).json().sessions).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+const redisUp = await requireRedis('count cache on Redis');
+
+describe.skipIf(!redisUp)('the count cache on Redis', () => {
+  it('lets concurrent reads of one room share one store call', async () => {
+    const prefix = uniquePrefix('cc');
+    const t = await openApp({ ...cached, REDIS_PREFIX: prefix }, { redis: true });
+    const monitor = await new Redis(redisUrl).monitor();
+    const mine: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((a) => a.startsWith(`${prefix}:`))) mine.push(args);
+    });
+    try {
+      await sleep(100);
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () => t.app.inject({ url: '/v1/rooms/popular/count' })),
+      );
+      await sleep(100);
+      expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+      // One script call (EVAL the first time this connection runs the script, EVALSHA after).
+      expect(mine).toHaveLength(1);
+      expect(['eval', 'evalsha']).toContain(mine[0]![0]!.toLowerCase());
+    } finally {
+      monitor.disconnect();
+      await t.close();
+    }
+  });
+});
