@@ -3,8 +3,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoomCount } from '../presence/store.js';
 
-export const countTag = (c: RoomCount) =>
-  `W/"${c.sessions}.${c.viewers}.${c.visible}.${c.peak.sessions}.${c.peak.viewers}.${c.peak.at ?? 0}"`;
+/** Every field of the count but the time of its reading, so that 304 really happens. */
+export const countTag = ({ at: _readAt, ...counts }: RoomCount) =>
+  `W/"${Object.values(counts)
+    .flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v) : [v]))
+    .join('.')}"`;
 
 /** Sets the cache headers; true when a 304 was sent and the handler has nothing more to do. */
 export function notModified(

@@ -10,17 +10,12 @@ import { Count, errorResponses, fieldRules, publicRoute, RoomParams } from './sc
 const maxRooms = 100;
 const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-export const countBody = (room: string, c: RoomCount) => ({
+/** A count as the API answers it: the store's fields, with times as ISO 8601. */
+export const countBody = (room: string, { peak, at, ...counts }: RoomCount) => ({
   room,
-  sessions: c.sessions,
-  viewers: c.viewers,
-  visible: c.visible,
-  peak: {
-    sessions: c.peak.sessions,
-    viewers: c.peak.viewers,
-    at: c.peak.at === null ? null : new Date(c.peak.at).toISOString(),
-  },
-  at: new Date(c.at).toISOString(),
+  ...counts,
+  peak: { ...peak, at: peak.at === null ? null : new Date(peak.at).toISOString() },
+  at: new Date(at).toISOString(),
 });
 
 const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
