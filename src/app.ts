@@ -12,7 +12,8 @@ import Fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import snapshotPlugin from './archive/plugin.js';
-import type { Config } from './config.js';
+import presenceToken from './auth/plugin.js';
+import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
@@ -38,6 +39,17 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * Fastify's trustProxy for the configured proxies. A hop count becomes "trust the nearest n
+ * addresses" (Fastify itself treats a bare number as "trust none").
+ */
+export function trustProxyOption(
+  trust: TrustProxy,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 /** The body limit of every request, in bytes (SPEC: 2 KiB). */
 export const bodyLimitBytes = 2048;
 
@@ -54,7 +66,7 @@ export async function buildApp({
     bodyLimit: bodyLimitBytes,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -81,6 +93,7 @@ export async function buildApp({
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });
   await app.register(snapshotPlugin, { config });
+  await app.register(presenceToken, { config });
 
   await app.register(rateLimit, {
     global: config.rateLimit.max > 0,

@@ -17,11 +17,15 @@ export const errorStatus = {
   range_too_large: 400,
   too_many_rooms: 400,
   unauthorized: 401,
+  /** A signed room's heartbeat or leave without a valid token for that room. */
+  invalid_token: 401,
   forbidden: 403,
   not_found: 404,
   body_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** One viewer already holds MAX_SESSIONS_PER_VIEWER online sessions in the room. */
+  too_many_sessions: 429,
   internal: 500,
   store_unavailable: 503,
   database_unavailable: 503,

@@ -27,6 +27,7 @@ describe('configuration', () => {
       leaveGraceMs: 5_000,
       visibleIntervalMs: 15_000,
       hiddenIntervalMs: 60_000,
+      maxSessionsPerViewer: 10,
     });
     expect(config.countMaxAgeS).toBe(2);
     expect(config.corsOrigins).toEqual(['*']);
