@@ -13,6 +13,21 @@ const publicKeyAlgorithms = ['EdDSA', 'RS256', 'ES256'] as const;
 
 const viewerPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
+/**
+ * Verified tokens kept so that a page's later heartbeats (a token lives for many of them) skip
+ * the signature check; only tokens that passed it get in, and each is re-checked for its time.
+ */
+const verifiedCacheSize = 10_000;
+
+interface Verified {
+  room: unknown;
+  sub: unknown;
+  /** Epoch s. */
+  exp: number;
+  /** Epoch s; 0 when the token has no nbf. */
+  nbf: number;
+}
+
 export interface PresenceTokenOptions {
   /** Room ids, or prefixes ending in `*` (`*` alone: every room). */
   rooms: readonly string[];
@@ -20,6 +35,8 @@ export interface PresenceTokenOptions {
   secrets: readonly PresenceSecret[];
   /** Public keys (EdDSA, RS256, ES256), chosen by kid; null: HS256 only. */
   publicKeys: JSONWebKeySet | null;
+  /** Seconds of clock difference allowed for exp and nbf; clockToleranceS by default. */
+  clockToleranceS?: number;
 }
 
 export interface PresenceTokenVerifier {
@@ -74,6 +91,7 @@ export async function createPresenceTokenVerifier(
   options: PresenceTokenOptions,
 ): Promise<PresenceTokenVerifier> {
   const isSigned = roomMatcher(options.rooms);
+  const toleranceS = options.clockToleranceS ?? clockToleranceS;
   const secrets = new Map<string | null, CryptoKey>();
   for (const { kid, secret } of options.secrets) secrets.set(kid, await hmacKey(secret));
   const publicKeys = options.publicKeys ? createLocalJWKSet(options.publicKeys) : null;
@@ -95,18 +113,42 @@ export async function createPresenceTokenVerifier(
         if (!key) throw invalid('the token was not signed with a key this service accepts');
         return key;
       },
-      { algorithms, requiredClaims: ['room', 'sub', 'exp'], clockTolerance: clockToleranceS },
+      { algorithms, requiredClaims: ['room', 'sub', 'exp'], clockTolerance: toleranceS },
     );
+
+  const verified = new Map<string, Verified>();
+  /** The claims of a token verified before and still within its time, else undefined. */
+  const remembered = (token: string): Verified | undefined => {
+    const known = verified.get(token);
+    if (!known) return undefined;
+    const nowS = Date.now() / 1000;
+    if (nowS - toleranceS < known.exp && nowS + toleranceS >= known.nbf) return known;
+    verified.delete(token);
+    return undefined;
+  };
+  const remember = (token: string, payload: JWTPayload): Verified => {
+    const entry = {
+      room: payload.room,
+      sub: payload.sub,
+      exp: payload.exp!,
+      nbf: payload.nbf ?? 0,
+    };
+    if (verified.size >= verifiedCacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(token, entry);
+    return entry;
+  };
 
   return {
     isSigned,
     async viewerOf(token, room) {
       if (!token) throw invalid('this room is signed: send token, a JWT from the site backend');
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await verify(token));
-      } catch (err) {
-        throw explain(err);
+      let payload = remembered(token);
+      if (!payload) {
+        try {
+          payload = remember(token, (await verify(token)).payload);
+        } catch (err) {
+          throw explain(err);
+        }
       }
       if (!claimCovers(payload.room, room)) throw invalid('the token is for another room');
       const viewer = payload.sub;
