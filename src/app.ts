@@ -17,10 +17,12 @@ import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
+import adminSurface, { AdminRoutes, corsDelegator } from './plugins/admin-surface.js';
 import errors from './plugins/errors.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
+import { pageSecurityHeaders } from './routes/security-headers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -82,13 +84,8 @@ export async function buildApp({
     app.getDefaultJsonParser('error', 'error'),
   );
 
-  const anyOrigin = config.corsOrigins.includes('*');
-  await app.register(cors, {
-    origin: anyOrigin ? '*' : config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['Retry-After', 'ETag'],
-    maxAge: 86_400,
-  });
+  const adminRoutes = new AdminRoutes();
+  await app.register(cors, { delegator: corsDelegator(config, adminRoutes) });
 
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });
@@ -119,6 +116,7 @@ export async function buildApp({
     verifyErrorLogLevel: 'info',
   });
   app.decorate('verifyAdmin', app.verifyBearerAuth!);
+  await app.register(adminSurface, { adminRoutes });
 
   await app.register(swagger, {
     openapi: {
@@ -130,7 +128,17 @@ export async function buildApp({
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The same headers as the dashboard: its own scripts only, no framing, no referrer.
+    staticCSP: pageSecurityHeaders['content-security-policy'],
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.headers(pageSecurityHeaders);
+        done();
+      },
+    },
+  });
 
   for (const route of routes) await app.register(route);
   return app;
