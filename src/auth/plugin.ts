@@ -28,6 +28,10 @@ export default fp(
       return;
     }
     const verifier = await createPresenceTokenVerifier(signed);
+    app.log.info(
+      { signedRooms: signed.rooms, kids: signed.secrets.map((s) => s.kid ?? '(none)') },
+      'signed rooms: heartbeats and leaves there need a token',
+    );
     const checkToken: preHandlerAsyncHookHandler = async (request) => {
       const body = request.body as PresenceBody;
       if (!verifier.isSigned(body.room)) return;
