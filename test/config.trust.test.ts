@@ -1,19 +1,10 @@
 // The trust settings: signed rooms and their keys, the per-viewer session cap, the admin
 // surface's origins and the proxies whose X-Forwarded-For is believed.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { problemsOf } from './support/config.js';
 
 const secret = 'a-presence-secret-of-32-bytes-or-more';
-
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('signed rooms configuration', () => {
   it('leaves every room open without PRESENCE_SECRET, with a cap of 10 sessions per viewer', () => {
