@@ -54,6 +54,7 @@ describe.skipIf(!browserAvailable)('the browser client in a signed room', () => 
     renewing: randomRoom('signed-renewing'),
     tagged: randomRoom('signed-tagged'),
     forged: randomRoom('signed-forged'),
+    retried: randomRoom('signed-retried'),
   };
 
   beforeAll(async () => {
@@ -67,6 +68,7 @@ describe.skipIf(!browserAvailable)('the browser client in a signed room', () => 
     });
     pages = await servePages({
       '/renewing': modulePage(api, rooms.renewing),
+      '/retried': modulePage(api, rooms.retried),
       '/tagged': taggedPage(api, rooms.tagged, mint(rooms.tagged, 'reader-2', 300)),
       '/forged': taggedPage(api, rooms.forged, mint(rooms.forged, 'reader-3', 300, secretB)),
       '/elsewhere': '<!doctype html><p>another page</p>',
@@ -137,6 +139,29 @@ describe.skipIf(!browserAvailable)('the browser client in a signed room', () => 
     expect(errors).toEqual([]);
     await context.close();
   }, 90_000);
+
+  it('after a 401, asks its function for a fresh token once and is counted with it', async () => {
+    const context = await humanContext(browser);
+    const page = await context.newPage();
+    // The first token is refused however good its exp looks to the page (signed with a key the
+    // service does not know, as after a rotation the backend has not caught up with).
+    const minted: string[] = [];
+    await page.exposeFunction('mintToken', () => {
+      const token = mint(rooms.retried, 'reader-4', 300, minted.length === 0 ? secretB : secretA);
+      minted.push(token);
+      return token;
+    });
+    await page.goto(`${pages.url}/retried`);
+    await waitFor('the page to be counted with its second token', async () =>
+      (await readCount(api, rooms.retried)).sessions === 1 ? true : undefined,
+    );
+    expect(minted).toHaveLength(2);
+    const answers = api.received
+      .filter((r) => r.path === '/v1/heartbeat' && r.status !== undefined)
+      .map((r) => r.status);
+    expect(answers).toContain(401);
+    await context.close();
+  });
 
   it('sends the token of its data-token attribute, and the viewer is its sub', async () => {
     const context = await humanContext(browser);
