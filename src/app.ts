@@ -11,14 +11,17 @@ import Fastify, {
   type onRequestHookHandler,
 } from 'fastify';
 import snapshotPlugin from './archive/plugin.js';
-import type { Config } from './config.js';
+import presenceToken from './auth/plugin.js';
+import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
+import adminSurface, { AdminRoutes, corsDelegator } from './plugins/admin-surface.js';
 import errors, { frameworkErrorOptions } from './plugins/errors.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
+import { pageSecurityHeaders } from './routes/security-headers.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,6 +40,17 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
+/**
+ * Fastify's trustProxy for the configured proxies. A hop count becomes "trust the nearest n
+ * addresses" (Fastify itself treats a bare number as "trust none").
+ */
+export function trustProxyOption(
+  trust: TrustProxy,
+): false | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust !== 'number') return trust;
+  return (_address, hop) => hop < trust;
+}
+
 /** The body limit of every request, in bytes (SPEC: 2 KiB). */
 export const bodyLimitBytes = 2048;
 
@@ -53,7 +67,7 @@ export async function buildApp({
     bodyLimit: bodyLimitBytes,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },
-    trustProxy: config.trustProxy,
+    trustProxy: trustProxyOption(config.trustProxy),
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },
     ...frameworkErrorOptions,
@@ -70,20 +84,13 @@ export async function buildApp({
     app.getDefaultJsonParser('error', 'error'),
   );
 
-  const anyOrigin = config.corsOrigins.includes('*');
-  await app.register(cors, {
-    origin: anyOrigin ? '*' : config.corsOrigins,
-    methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['Retry-After', 'ETag'],
-    maxAge: 86_400,
-    // An OPTIONS request that is not a full preflight gets the same answer, not a text/plain 400
-    // in a shape of the plugin's own.
-    strictPreflight: false,
-  });
+  const adminRoutes = new AdminRoutes();
+  await app.register(cors, { delegator: corsDelegator(config, adminRoutes) });
 
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });
   await app.register(snapshotPlugin, { config });
+  await app.register(presenceToken, { config });
 
   // The per-address limit is kept in this process, so a heartbeat stays one Redis round trip; each
   // instance counts its own requests (rule 8: it only stops floods far beyond what people send).
@@ -106,6 +113,7 @@ export async function buildApp({
     verifyErrorLogLevel: 'info',
   });
   app.decorate('verifyAdmin', app.verifyBearerAuth!);
+  await app.register(adminSurface, { adminRoutes });
 
   await app.register(swagger, {
     openapi: {
@@ -119,7 +127,17 @@ export async function buildApp({
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    // The same headers as the dashboard: its own scripts only, no framing, no referrer.
+    staticCSP: pageSecurityHeaders['content-security-policy'],
+    uiHooks: {
+      onRequest: (_request, reply, done) => {
+        reply.headers(pageSecurityHeaders);
+        done();
+      },
+    },
+  });
 
   for (const route of routes) await app.register(route);
   return app;

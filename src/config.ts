@@ -1,6 +1,8 @@
 // The one place environment variables are read. Everything is validated at start; a bad value
 // stops the process with one line per problem naming the variable, the value and what is allowed.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import type { PresenceRules } from './presence/store.js';
 
@@ -27,6 +29,115 @@ const optionalUrl = (protocols: RegExp, what: string) =>
     .refine((v) => v === undefined || v.split(',').every((u) => protocols.test(u.trim())), {
       message: `must be ${what}`,
     });
+
+const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** `kid:secret` entries, or one plain secret; secrets are raw strings of at least 32 bytes. */
+const presenceSecrets = z
+  .string()
+  .optional()
+  .transform((v, ctx): PresenceSecret[] => {
+    if (!v) return [];
+    const secrets = v.split(',').map((entry): PresenceSecret => {
+      const match = /^([A-Za-z0-9._-]{1,64}):(.+)$/.exec(entry.trim());
+      return match ? { kid: match[1]!, secret: match[2]! } : { kid: null, secret: entry.trim() };
+    });
+    const problems: string[] = [];
+    if (secrets.some((s) => Buffer.byteLength(s.secret) < 32)) {
+      problems.push('every secret must be at least 32 bytes (openssl rand -base64 32)');
+    }
+    const kids = secrets.map((s) => s.kid ?? '');
+    if (new Set(kids).size !== kids.length) {
+      problems.push('each kid may appear once, and at most one secret may have no kid');
+    }
+    for (const message of problems) ctx.addIssue({ code: 'custom', message });
+    return secrets;
+  });
+
+/** A JSON Web Key Set of public keys, each with kid and alg. */
+const publicKeys = z
+  .string()
+  .optional()
+  .transform((v, ctx): JSONWebKeySet | null => {
+    if (!v) return null;
+    const message =
+      'must be a JSON Web Key Set {"keys":[...]} of public keys, each with kid and alg EdDSA, RS256 or ES256';
+    try {
+      const set = JSON.parse(v) as { keys?: unknown };
+      const keys = Array.isArray(set.keys) ? (set.keys as Record<string, unknown>[]) : [];
+      const usable = (k: Record<string, unknown>) =>
+        typeof k.kid === 'string' &&
+        ['EdDSA', 'RS256', 'ES256'].includes(String(k.alg)) &&
+        k.d === undefined;
+      if (keys.length > 0 && keys.every(usable)) return { keys } as JSONWebKeySet;
+    } catch {}
+    ctx.addIssue({ code: 'custom', message });
+    return null;
+  });
+
+/** Room ids or prefixes ending in `*`, comma-separated; `*` alone is every room. */
+const signedRooms = z
+  .string()
+  .optional()
+  .transform((v) =>
+    v
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (rooms) =>
+      rooms === undefined ||
+      (rooms.length > 0 && rooms.every((r) => r === '*' || roomPattern.test(r.replace(/\*$/, '')))),
+    'must be room ids or prefixes ending in *, comma-separated (* = every room)',
+  );
+
+/** Browser origins, comma-separated; never `*`. */
+const adminCorsOrigins = z
+  .string()
+  .default('')
+  .transform((v) =>
+    v
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (origins) => origins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)),
+    'must be origins such as https://ops.example.com, comma-separated; * is not allowed',
+  );
+
+/** A hop count, or trusted proxy addresses and CIDR ranges; never "trust every address". */
+const trustProxy = z
+  .string()
+  .default('0')
+  .transform((v, ctx): TrustProxy => {
+    const value = v.trim();
+    if (value === 'false' || /^\d+$/.test(value)) {
+      const hops = value === 'false' ? 0 : Number(value);
+      if (hops <= 16) return hops === 0 ? false : hops;
+    }
+    const entries = value
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    const valid = (entry: string) => {
+      const [address = '', bits, extra] = entry.split('/');
+      const family = isIP(address);
+      if (family === 0 || extra !== undefined) return false;
+      if (bits === undefined) return true;
+      const n = Number(bits);
+      return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+    };
+    if (entries.length === 0 || !entries.every(valid)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must be a hop count (0-16) or trusted proxy addresses or CIDR ranges, comma-separated; "true" (trust any address) is not allowed',
+      });
+    }
+    return entries;
+  });
 
 const env = z
   .object({
@@ -83,7 +194,17 @@ const env = z
       .min(100, 'must be at least 100')
       .max(10_000_000, 'must be at most 10000000')
       .default(100_000),
-    TRUST_PROXY: flag(false),
+    TRUST_PROXY: trustProxy,
+    ADMIN_CORS_ORIGINS: adminCorsOrigins,
+    PRESENCE_SECRET: presenceSecrets,
+    PRESENCE_PUBLIC_KEYS: publicKeys,
+    SIGNED_ROOMS: signedRooms,
+    MAX_SESSIONS_PER_VIEWER: z.coerce
+      .number({ error: 'must be a number of sessions' })
+      .int('must be a whole number of sessions')
+      .min(1, 'must be at least 1')
+      .max(10_000, 'must be at most 10000')
+      .default(10),
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
     SNAPSHOT_ENABLED: flag(true),
@@ -103,7 +224,24 @@ const env = z
         message: `must be greater than HIDDEN_INTERVAL_S (${e.HIDDEN_INTERVAL_S}), or hidden sessions would expire between heartbeats`,
       });
     }
+    if (e.PRESENCE_SECRET.length === 0 && !e.PRESENCE_PUBLIC_KEYS && e.SIGNED_ROOMS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SIGNED_ROOMS'],
+        message:
+          'needs PRESENCE_SECRET or PRESENCE_PUBLIC_KEYS: without a key no room can be signed',
+      });
+    }
   });
+
+export interface PresenceSecret {
+  /** The JWT header's kid that selects this secret; null: the secret of tokens without a kid. */
+  kid: string | null;
+  secret: string;
+}
+
+/** Fastify's trustProxy: false, a hop count, or trusted proxy addresses and CIDR ranges. */
+export type TrustProxy = false | number | string[];
 
 export interface Config {
   host: string;
@@ -129,9 +267,22 @@ export interface Config {
    * already). `addresses`: how many addresses are tracked at once (least recently seen go first).
    */
   rateLimit: { max: number; windowMs: number; addresses: number };
-  trustProxy: boolean;
+  /** Whose X-Forwarded-For is believed: the client address is the one the nearest trusted proxy saw. */
+  trustProxy: TrustProxy;
+  /** Origins allowed to call admin and analyst routes from a browser; [] = none. */
+  adminCorsOrigins: string[];
+  /** Signed rooms; null when neither PRESENCE_SECRET nor PRESENCE_PUBLIC_KEYS is set (all open). */
+  signedRooms: SignedRoomsConfig | null;
   countBots: boolean;
   snapshot: { cron: string; enabled: boolean };
+}
+
+export interface SignedRoomsConfig {
+  secrets: PresenceSecret[];
+  /** Public keys (EdDSA, RS256, ES256) of PRESENCE_PUBLIC_KEYS, chosen by kid; null: none. */
+  publicKeys: JSONWebKeySet | null;
+  /** Room ids, or prefixes ending in `*` (`*` alone: every room). */
+  rooms: string[];
 }
 
 export class ConfigError extends Error {
@@ -139,6 +290,9 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n${problems.join('\n')}`);
   }
 }
+
+/** Variables whose value never appears in a configuration error (it would land in the log). */
+const secretVariables = new Set(['ADMIN_TOKEN', 'PRESENCE_SECRET']);
 
 /** Reads and validates the environment; throws ConfigError listing every problem. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -151,7 +305,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const value = raw[name];
-        return `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${issue.message}`;
+        const shown =
+          value === undefined
+            ? '(unset)'
+            : secretVariables.has(name)
+              ? '(hidden)'
+              : JSON.stringify(value);
+        return `${name}=${shown}: ${issue.message}`;
       }),
     );
   }
@@ -178,6 +338,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       leaveGraceMs: e.LEAVE_GRACE_S * 1000,
       visibleIntervalMs: e.HEARTBEAT_INTERVAL_S * 1000,
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
+      maxSessionsPerViewer: e.MAX_SESSIONS_PER_VIEWER,
     },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
     countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),
@@ -192,6 +353,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       addresses: e.RATE_LIMIT_ADDRESSES,
     },
     trustProxy: e.TRUST_PROXY,
+    adminCorsOrigins: e.ADMIN_CORS_ORIGINS,
+    signedRooms:
+      e.PRESENCE_SECRET.length > 0 || e.PRESENCE_PUBLIC_KEYS
+        ? {
+            secrets: e.PRESENCE_SECRET,
+            publicKeys: e.PRESENCE_PUBLIC_KEYS,
+            rooms: e.SIGNED_ROOMS ?? ['*'],
+          }
+        : null,
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
   };

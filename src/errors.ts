@@ -19,6 +19,8 @@ export const errorStatus = {
   range_too_large: 400,
   too_many_rooms: 400,
   unauthorized: 401,
+  /** A signed room's heartbeat or leave without a valid token for that room. */
+  invalid_token: 401,
   forbidden: 403,
   not_found: 404,
   request_timeout: 408,
@@ -26,6 +28,8 @@ export const errorStatus = {
   url_too_long: 414,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** One viewer already holds MAX_SESSIONS_PER_VIEWER online sessions in the room. */
+  too_many_sessions: 429,
   headers_too_large: 431,
   internal: 500,
   store_unavailable: 503,

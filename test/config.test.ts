@@ -2,19 +2,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { problemsOf } from './support/config.js';
 
 const run = promisify(execFile);
-
-const problemsOf = (env: Record<string, string>) => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('configuration', () => {
   it('runs on defaults with nothing set: embedded store, embedded database, the rules of the spec', () => {
@@ -27,6 +18,7 @@ describe('configuration', () => {
       leaveGraceMs: 5_000,
       visibleIntervalMs: 15_000,
       hiddenIntervalMs: 60_000,
+      maxSessionsPerViewer: 10,
     });
     expect(config.countMaxAgeS).toBe(2);
     expect(config.corsOrigins).toEqual(['*']);

@@ -21,6 +21,11 @@ export interface JoinOptions {
   onCount?: (count: Count) => void;
   /** Start even when the browser is driven by automation (navigator.webdriver). */
   allowWebdriver?: boolean;
+  /**
+   * A signed room's token, minted by the site's backend; or a function returning a fresh one,
+   * called before each heartbeat whose token would expire within 10 s, and once after a 401.
+   */
+  token?: string | (() => string | Promise<string>);
 }
 
 export interface Handle {
@@ -37,6 +42,18 @@ interface HeartbeatResponse extends Count {
 
 const firstRetryS = 2;
 const maxRetryS = 120;
+/** A token that expires within this many seconds is renewed before the heartbeat is sent. */
+const renewBeforeS = 10;
+
+/** The token's exp (epoch s) from its payload; Infinity when it cannot be read. */
+function expiryOf(token: string): number {
+  try {
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).exp || Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 /** 128 random bits as 28 characters of the session id alphabet; works outside secure contexts too. */
 const randomId = (): string =>
@@ -78,6 +95,11 @@ export function join(options: JoinOptions): Handle {
   const session = remembered(() => sessionStorage, `headcount:${room}`);
   const viewer = options.viewer || remembered(() => localStorage, 'headcountViewer');
   const entry = options.entry?.slice(0, 64);
+  const renew = typeof options.token === 'function' ? options.token : null;
+  let token = renew ? undefined : (options.token as string | undefined);
+  let tokenExpiryS = token ? expiryOf(token) : 0;
+  /** True after a 401 answered with a renewed token did not help: the next 401 stops. */
+  let refused = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
   let stopped = false;
@@ -98,7 +120,11 @@ export function join(options: JoinOptions): Handle {
     let res: Response;
     let body: HeartbeatResponse | undefined;
     try {
-      res = await post('/v1/heartbeat', { room, session, viewer, state, entry });
+      if (renew && (!token || tokenExpiryS - Date.now() / 1000 < renewBeforeS)) {
+        token = await renew();
+        tokenExpiryS = expiryOf(token);
+      }
+      res = await post('/v1/heartbeat', { room, session, viewer, state, entry, token });
       if (res.ok) body = (await res.json()) as HeartbeatResponse;
     } catch {
       schedule(backoffS());
@@ -106,11 +132,17 @@ export function join(options: JoinOptions): Handle {
     }
     if (body) {
       failures = 0;
+      refused = false;
       schedule(body.interval * (0.9 + Math.random() * 0.2));
       onCount?.({ sessions: body.sessions, viewers: body.viewers });
     } else if (res.status === 429 || res.status >= 500) {
       const waitS = retryAfterS(res);
       schedule(waitS >= 0 ? waitS : backoffS());
+    } else if (res.status === 401 && renew && !refused) {
+      // A clock off by more than the margin: one more try with a token fresh from the backend.
+      refused = true;
+      token = undefined;
+      schedule(firstRetryS);
     } else {
       // Any other answer (a bad room id, say) would be the same next time.
       stop();
@@ -124,8 +156,8 @@ export function join(options: JoinOptions): Handle {
 
   const sayLeave = () => {
     const url = `${base}/v1/leave`;
-    const body = JSON.stringify({ room, session });
-    if (!navigator.sendBeacon?.(url, body)) post('/v1/leave', { room, session }).catch(() => {});
+    const body = { room, session, token };
+    if (!navigator.sendBeacon?.(url, JSON.stringify(body))) post('/v1/leave', body).catch(() => {});
   };
 
   // Deferred by a task so that a pagehide dispatched right after (a closing tab) cancels it,
@@ -172,6 +204,7 @@ if (data?.room && (data.optOut === undefined || data.optOut === 'false')) {
     viewer: data.viewer,
     entry: data.entry,
     allowWebdriver: data.webdriver === 'true',
+    token: data.token,
     onCount: (count) =>
       script!.dispatchEvent(new CustomEvent('headcount:count', { detail: count, bubbles: true })),
   });

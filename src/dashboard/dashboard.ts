@@ -53,7 +53,8 @@ const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getEl
 
 class Unauthorized extends Error {}
 
-let token = localStorage.getItem(tokenKey);
+// Kept for this browser session only, unless the operator asked to remember it on this device.
+let token = sessionStorage.getItem(tokenKey) ?? localStorage.getItem(tokenKey);
 /** Bumped on every view change, so that polls of the previous view stop. */
 let generation = 0;
 let chart: UPlot | null = null;
@@ -94,6 +95,7 @@ function poll(everyMs: number, task: () => Promise<void>): void {
 function askToken(message = ''): void {
   generation++;
   token = null;
+  sessionStorage.removeItem(tokenKey);
   localStorage.removeItem(tokenKey);
   for (const id of ['rooms-view', 'room-view', 'forget']) byId(id).hidden = true;
   byId('login').hidden = false;
@@ -235,7 +237,10 @@ function route(): void {
 byId('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
   token = byId<HTMLInputElement>('token').value.trim();
-  localStorage.setItem(tokenKey, token);
+  (byId<HTMLInputElement>('remember').checked ? localStorage : sessionStorage).setItem(
+    tokenKey,
+    token,
+  );
   byId<HTMLInputElement>('token').value = '';
   route();
 });

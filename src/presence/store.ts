@@ -16,6 +16,11 @@ export interface PresenceRules {
   visibleIntervalMs: number;
   /** Interval told to hidden pages, in ms. */
   hiddenIntervalMs: number;
+  /**
+   * Online sessions one viewer may hold in a room at once (MAX_SESSIONS_PER_VIEWER, default 10);
+   * a heartbeat of a new session beyond it gets 429 too_many_sessions. Enforced by the store.
+   */
+  maxSessionsPerViewer?: number;
 }
 
 export interface Heartbeat {

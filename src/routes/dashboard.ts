@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { assetReader, defaultClientDir, sendAsset } from './assets.js';
 import { errorResponses, publicRoute, textResponse } from './schemas.js';
+import { pageSecurityHeaders } from './security-headers.js';
 
 const maxAgeS = 300;
 
@@ -30,15 +31,6 @@ const files = {
   },
   '/dashboard/uplot.css': { name: 'uPlot.min.css', dir: 'uplot', type: 'text/css; charset=utf-8' },
 } as const;
-
-/** The page runs only its own scripts and talks only to its own origin; no framing. */
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "img-src 'self' data:",
-  // uPlot positions its legend and cursor with inline styles.
-  "style-src 'self' 'unsafe-inline'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 export interface DashboardRoutesOptions {
   /** Where the built dashboard is; dist/client by default. */
@@ -72,10 +64,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async
         },
       },
       async (request, reply) => {
-        reply
-          .header('content-security-policy', contentSecurityPolicy)
-          .header('x-content-type-options', 'nosniff')
-          .header('referrer-policy', 'no-referrer');
+        reply.headers(pageSecurityHeaders);
         return sendAsset(
           request,
           reply,

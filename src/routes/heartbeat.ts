@@ -2,7 +2,15 @@
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { isbot } from 'isbot';
 import { HttpError } from '../errors.js';
-import { errorResponses, publicRoute, RoomId, SessionId, State, ViewerId } from './schemas.js';
+import {
+  errorResponses,
+  PresenceToken,
+  publicRoute,
+  RoomId,
+  SessionId,
+  State,
+  ViewerId,
+} from './schemas.js';
 
 const HeartbeatBody = Type.Object({
   room: RoomId,
@@ -10,6 +18,7 @@ const HeartbeatBody = Type.Object({
   viewer: Type.Optional(ViewerId),
   state: Type.Optional(State),
   entry: Type.Optional(Type.String({ maxLength: 64, description: 'Where the viewer came from.' })),
+  token: Type.Optional(PresenceToken),
 });
 
 const HeartbeatResponse = Type.Object({
@@ -24,7 +33,11 @@ const HeartbeatResponse = Type.Object({
   counted: Type.Boolean({ description: 'false when the client was recognised as a bot.' }),
 });
 
-const LeaveBody = Type.Object({ room: RoomId, session: SessionId });
+const LeaveBody = Type.Object({
+  room: RoomId,
+  session: SessionId,
+  token: Type.Optional(PresenceToken),
+});
 
 interface Timing {
   intervalS: number;
@@ -64,8 +77,9 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         consumes: ['application/json', 'text/plain'],
         ...publicRoute,
         body: HeartbeatBody,
-        response: { 200: HeartbeatResponse, ...errorResponses(400, 413, 415, 429, 503) },
+        response: { 200: HeartbeatResponse, ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
+      preHandler: app.presenceTokenHooks,
     },
     async (request) => {
       const { room, session, viewer, entry } = request.body;
@@ -98,8 +112,9 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         consumes: ['application/json', 'text/plain'],
         ...publicRoute,
         body: LeaveBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429, 503) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 429, 503) },
       },
+      preHandler: app.presenceTokenHooks,
     },
     async (request, reply) => {
       await app.store.leave(request.body.room, request.body.session);

@@ -16,6 +16,12 @@ export const fieldRules = {
 export const RoomId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
 export const SessionId = Type.String({ minLength: 8, maxLength: 128, pattern: idPattern });
 export const ViewerId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
+/** A signed room's presence token (SPEC section 7); ignored in open rooms. */
+export const PresenceToken = Type.String({
+  maxLength: 2048,
+  description:
+    "A JWT from the site's backend with the claims room, sub (the viewer) and exp; required in signed rooms.",
+});
 export const State = Type.Union([Type.Literal('visible'), Type.Literal('hidden')]);
 
 export const RoomParams = Type.Object({ room: RoomId });

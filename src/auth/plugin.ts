@@ -1,0 +1,44 @@
+// Decorates the app with the preHandler of the heartbeat and leave routes: in a signed room it
+// verifies the token and puts its sub in the body as the viewer. With no key configured every
+// room is open and the routes get no hook at all, so open rooms pay nothing.
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { createPresenceTokenVerifier } from './presence-token.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler hooks of POST /v1/heartbeat and /v1/leave; [] when every room is open. */
+    presenceTokenHooks: preHandlerAsyncHookHandler[];
+  }
+}
+
+/** The fields of a heartbeat or leave body that the token check reads and writes. */
+interface PresenceBody {
+  room: string;
+  token?: string;
+  viewer?: string;
+}
+
+export default fp(
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const signed = config.signedRooms;
+    if (!signed) {
+      app.decorate('presenceTokenHooks', []);
+      return;
+    }
+    const verifier = await createPresenceTokenVerifier(signed);
+    app.log.info(
+      { signedRooms: signed.rooms, kids: signed.secrets.map((s) => s.kid ?? '(none)') },
+      'signed rooms: heartbeats and leaves there need a token',
+    );
+    const checkToken: preHandlerAsyncHookHandler = async (request) => {
+      const body = request.body as PresenceBody;
+      if (!verifier.isSigned(body.room)) return;
+      // The viewer is the one the site's backend vouched for, whatever the body said.
+      body.viewer = await verifier.viewerOf(body.token, body.room);
+    };
+    app.decorate('presenceTokenHooks', [checkToken]);
+  },
+  { name: 'presence-token' },
+);

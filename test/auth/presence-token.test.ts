@@ -1,0 +1,73 @@
+// The verifier behind signed rooms, without HTTP: which rooms are signed, and a remembered
+// token that still expires on time and still names only its own rooms.
+import { describe, expect, it } from 'vitest';
+import { createPresenceTokenVerifier, roomMatcher } from '../../src/auth/presence-token.js';
+import { HttpError } from '../../src/errors.js';
+import { claimsFor, epochS, mintHs256, secretA } from '../support/tokens.js';
+
+const options = { rooms: ['*'], secrets: [{ kid: null, secret: secretA }], publicKeys: null };
+
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected the token to be refused');
+    },
+    (err: unknown) => {
+      expect(err).toBeInstanceOf(HttpError);
+      return (err as HttpError).code;
+    },
+  );
+
+describe('which rooms are signed', () => {
+  it('matches room ids exactly and prefixes ending in *', () => {
+    const signed = roomMatcher(['members', 'live-*']);
+    expect(['members', 'live-', 'live-42'].map(signed)).toEqual([true, true, true]);
+    expect(['member', 'members-2', 'live', 'Live-42', 'open'].map(signed)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(roomMatcher(['*'])('anything')).toBe(true);
+  });
+});
+
+describe('the presence token verifier', () => {
+  it('refuses a remembered token once it has expired', async () => {
+    const verifier = await createPresenceTokenVerifier({ ...options, clockToleranceS: 0 });
+    const token = mintHs256({ ...claimsFor('room-1', 'viewer-1'), exp: epochS(2) }, secretA);
+    expect(await verifier.viewerOf(token, 'room-1')).toBe('viewer-1');
+    expect(await verifier.viewerOf(token, 'room-1')).toBe('viewer-1');
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect(await refusal(verifier.viewerOf(token, 'room-1'))).toBe('invalid_token');
+  });
+
+  it('refuses a remembered token in a room its claim does not name', async () => {
+    const verifier = await createPresenceTokenVerifier(options);
+    const token = mintHs256(claimsFor('room-1', 'viewer-1'), secretA);
+    expect(await verifier.viewerOf(token, 'room-1')).toBe('viewer-1');
+    expect(await refusal(verifier.viewerOf(token, 'room-2'))).toBe('invalid_token');
+  });
+
+  it('says what is wrong in words a site developer can act on', async () => {
+    const verifier = await createPresenceTokenVerifier(options);
+    const messageOf = (token: string | undefined) =>
+      verifier.viewerOf(token, 'room-1').then(
+        () => '',
+        (err: HttpError) => err.message,
+      );
+    expect(await messageOf(undefined)).toMatch(/send token/);
+    expect(
+      await messageOf(mintHs256({ ...claimsFor('room-1', 'v'), exp: epochS(-60) }, secretA)),
+    ).toMatch(/expired/);
+    expect(
+      await messageOf(mintHs256({ ...claimsFor('room-1', 'v'), nbf: epochS(60) }, secretA)),
+    ).toMatch(/not valid yet/);
+    expect(await messageOf(mintHs256(claimsFor('room-2', 'v'), secretA))).toMatch(/another room/);
+    expect(await messageOf(mintHs256(claimsFor('room-1', 'v'), `${secretA}x`))).toMatch(
+      /not signed with a key this service accepts/,
+    );
+    expect(await messageOf('a.b')).toMatch(/well-formed/);
+  });
+});
