@@ -11,6 +11,10 @@ declare module 'fastify' {
     /** preHandler hooks of POST /v1/heartbeat and /v1/leave; [] when every room is open. */
     presenceTokenHooks: preHandlerAsyncHookHandler[];
   }
+  interface FastifyRequest {
+    /** True when the request is for a signed room and carried a valid token. */
+    signedRoom: boolean;
+  }
 }
 
 /** The fields of a heartbeat or leave body that the token check reads and writes. */
@@ -23,6 +27,7 @@ interface PresenceBody {
 export default fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const signed = config.signedRooms;
+    app.decorateRequest('signedRoom', false);
     if (!signed) {
       app.decorate('presenceTokenHooks', []);
       return;
@@ -37,6 +42,7 @@ export default fp(
       if (!verifier.isSigned(body.room)) return;
       // The viewer is the one the site's backend vouched for, whatever the body said.
       body.viewer = await verifier.viewerOf(body.token, body.room);
+      request.signedRoom = true;
     };
     app.decorate('presenceTokenHooks', [checkToken]);
   },

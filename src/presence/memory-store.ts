@@ -163,13 +163,22 @@ export class MemoryPresenceStore implements PresenceStore {
     const visible = hb.state === 'visible';
     let room = this.room(hb.room, now);
     const previous = room?.sessions.get(hb.session);
+    const interval = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
     if (previous?.lastBeat != null && previous.state === hb.state) {
-      const interval = visible ? this.rules.visibleIntervalMs : this.rules.hiddenIntervalMs;
       const minGapMs = Math.floor(interval / 3);
       const elapsedMs = now - previous.lastBeat;
       if (elapsedMs < minGapMs) {
-        return { accepted: false, retryAfterMs: minGapMs - elapsedMs, at: now };
+        return { accepted: false, reason: 'too_fast', retryAfterMs: minGapMs - elapsedMs, at: now };
       }
+    }
+    const viewer = viewerMember(hb.session, hb.viewer);
+    const cap = hb.limitViewerSessions ? this.rules.maxSessionsPerViewer : undefined;
+    if (
+      cap !== undefined &&
+      previous?.viewer !== viewer &&
+      (room?.viewers.get(viewer) ?? 0) >= cap
+    ) {
+      return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
     if (!room) {
       room = new Room(now);
@@ -188,7 +197,6 @@ export class MemoryPresenceStore implements PresenceStore {
       };
     }
     const live = room.live!;
-    const viewer = viewerMember(hb.session, hb.viewer);
     const deadline = now + (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs);
     room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
     if (previous?.viewer !== viewer) live.uniques.add(viewer);

@@ -95,7 +95,14 @@ export class PresenceModel {
     if (online && previous!.lastBeat !== null && previous!.state === hb.state) {
       const elapsedMs = now - previous!.lastBeat;
       if (elapsedMs < minGapMs)
-        return { accepted: false, retryAfterMs: minGapMs - elapsedMs, at: now };
+        return { accepted: false, reason: 'too_fast', retryAfterMs: minGapMs - elapsedMs, at: now };
+    }
+    const viewer = ownViewer(hb);
+    const cap = hb.limitViewerSessions ? this.rules.maxSessionsPerViewer : undefined;
+    if (cap !== undefined && !(online && previous!.viewer === viewer)) {
+      const held = room ? this.online(room, now).filter((s) => s.viewer === viewer).length : 0;
+      if (held >= cap)
+        return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
 
     const r: ModelRoom = room ?? {
@@ -112,7 +119,6 @@ export class PresenceModel {
       r.live = { ...newPeaks(now), start: now, joins: 0, seen: new Set() };
     }
     const live = r.live!;
-    const viewer = ownViewer(hb);
     const ttlMs = hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
     r.sessions.set(hb.session, { deadline: now + ttlMs, state: hb.state, viewer, lastBeat: now });
     live.seen.add(viewer);

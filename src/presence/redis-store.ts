@@ -106,10 +106,11 @@ export class RedisPresenceStore implements PresenceStore {
           hb.state === 'visible' ? 'v' : 'h',
           rules.visibleTtlMs,
           rules.hiddenTtlMs,
-          Math.floor(rules.visibleIntervalMs / 3),
-          Math.floor(rules.hiddenIntervalMs / 3),
+          rules.visibleIntervalMs,
+          rules.hiddenIntervalMs,
           hb.entry ?? '',
           k.tabsPrefix,
+          hb.limitViewerSessions ? (rules.maxSessionsPerViewer ?? 0) : 0,
         ),
       );
       // Once per room (again after the archive forgot it): the room index is a key of its own

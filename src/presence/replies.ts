@@ -32,7 +32,10 @@ const heartbeatFields = [
   'at',
   'created',
   'retryAfterMs',
+  'refusedBecause',
 ] as const;
+
+const refusals = { 1: 'too_fast', 2: 'too_many_sessions' } as const;
 
 /** heartbeat-8.lua; `created` says the room's accumulators began (add it to the room index). */
 export function parseHeartbeat(reply: readonly unknown[]): {
@@ -49,7 +52,12 @@ export function parseHeartbeat(reply: readonly unknown[]): {
           joined: r.joined === 1,
           at: r.at,
         }
-      : { accepted: false, retryAfterMs: r.retryAfterMs, at: r.at };
+      : {
+          accepted: false,
+          reason: refusals[r.refusedBecause as 1 | 2],
+          retryAfterMs: r.retryAfterMs,
+          at: r.at,
+        };
   return { outcome, created: r.created === 1 };
 }
 

@@ -31,6 +31,11 @@ export interface Heartbeat {
   state: SessionState;
   /** Where the viewer came from, for joins by entry. */
   entry?: string | undefined;
+  /**
+   * A signed room: the viewer may hold at most rules.maxSessionsPerViewer online sessions, and a
+   * heartbeat that would give it one more is refused (too_many_sessions).
+   */
+  limitViewerSessions?: boolean | undefined;
 }
 
 export interface Peak {
@@ -62,7 +67,12 @@ export type HeartbeatOutcome =
     }
   | {
       accepted: false;
-      /** The session sent heartbeats faster than interval / 3; retry after this many ms. */
+      /**
+       * too_fast: the session sent heartbeats faster than interval / 3. too_many_sessions: its
+       * viewer already holds maxSessionsPerViewer online sessions in the room.
+       */
+      reason: 'too_fast' | 'too_many_sessions';
+      /** Retry after this many ms: the rest of the gap, or one interval. */
       retryAfterMs: number;
       /** Store time, epoch ms. */
       at: number;

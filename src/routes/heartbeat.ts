@@ -54,6 +54,22 @@ const answer = (
   counted: boolean,
 ) => ({ room, session, sessions, viewers, interval: timing.intervalS, ttl: timing.ttlS, counted });
 
+/** Why the store refused a heartbeat, as the client is told. */
+function refusal(reason: 'too_fast' | 'too_many_sessions', retryAfterMs: number, timing: Timing) {
+  const retryAfterS = Math.ceil(retryAfterMs / 1000);
+  return reason === 'too_fast'
+    ? new HttpError(
+        'rate_limited',
+        `this session sent heartbeats too fast; one every ${Math.ceil(timing.intervalS / 3)} s at most`,
+        retryAfterS,
+      )
+    : new HttpError(
+        'too_many_sessions',
+        'this viewer already holds the most sessions it may in this room; close one first',
+        retryAfterS,
+      );
+}
+
 const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { rules, countBots } = app.config;
   const visible: Timing = {
@@ -89,14 +105,16 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const count = await app.store.count(room);
         return answer(room, session, timing, count.sessions, count.viewers, false);
       }
-      const outcome = await app.store.heartbeat({ room, session, viewer, state, entry });
-      if (!outcome.accepted) {
-        throw new HttpError(
-          'rate_limited',
-          `this session sent heartbeats too fast; one every ${Math.ceil(timing.intervalS / 3)} s at most`,
-          Math.ceil(outcome.retryAfterMs / 1000),
-        );
-      }
+      const limitViewerSessions = request.signedRoom;
+      const outcome = await app.store.heartbeat({
+        room,
+        session,
+        viewer,
+        state,
+        entry,
+        limitViewerSessions,
+      });
+      if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
       return answer(room, session, timing, outcome.sessions, outcome.viewers, true);
     },
   );

@@ -22,6 +22,7 @@ const rules: PresenceRules = {
   leaveGraceMs: 30,
   visibleIntervalMs: 90,
   hiddenIntervalMs: 180,
+  maxSessionsPerViewer: 2,
 };
 
 /** Runs per store: the embedded store runs on a clock of its own, the others in real time. */
@@ -68,6 +69,7 @@ class HeartbeatCommand implements Command {
     readonly viewer: string | undefined,
     readonly state: SessionState,
     readonly entry: string | undefined,
+    readonly limitViewerSessions: boolean,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
@@ -77,6 +79,7 @@ class HeartbeatCommand implements Command {
       viewer: this.viewer,
       state: this.state,
       entry: this.entry,
+      limitViewerSessions: this.limitViewerSessions,
     };
     const got = await r.store.heartbeat(hb);
     expect(got).toEqual(m.model.heartbeat(got.at, hb));
@@ -86,7 +89,7 @@ class HeartbeatCommand implements Command {
     }
   }
   toString = () =>
-    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry})`;
+    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions})`;
 }
 
 class LeaveCommand implements Command {
@@ -173,25 +176,20 @@ const waits = fc.oneof(
   fc.integer({ min: 0, max: rules.hiddenTtlMs + 30 }),
 );
 
+const heartbeats = fc
+  .tuple(
+    room,
+    session,
+    fc.constantFrom(...VIEWERS),
+    fc.constantFrom<SessionState>('visible', 'hidden'),
+    fc.constantFrom(...ENTRIES),
+    fc.boolean(),
+  )
+  .map(([ro, s, v, st, e, limit]) => new HeartbeatCommand(ro, s, v, st, e, limit));
+
 const commands = [
-  fc
-    .tuple(
-      room,
-      session,
-      fc.constantFrom(...VIEWERS),
-      fc.constantFrom<SessionState>('visible', 'hidden'),
-      fc.constantFrom(...ENTRIES),
-    )
-    .map(([ro, s, v, st, e]) => new HeartbeatCommand(ro, s, v, st, e)),
-  fc
-    .tuple(
-      room,
-      session,
-      fc.constantFrom(...VIEWERS),
-      fc.constantFrom<SessionState>('visible', 'hidden'),
-      fc.constantFrom(...ENTRIES),
-    )
-    .map(([ro, s, v, st, e]) => new HeartbeatCommand(ro, s, v, st, e)),
+  heartbeats,
+  heartbeats,
   fc.tuple(room, session).map(([ro, s]) => new LeaveCommand(ro, s)),
   room.map((ro) => new CountCommand(ro)),
   fc.constant(new ReadCommand()),

@@ -18,14 +18,17 @@
     ARGV[3] state               'v' visible | 'h' hidden
     ARGV[4] visible ttl ms
     ARGV[5] hidden ttl ms
-    ARGV[6] visible min gap ms  shortest time between two visible heartbeats of a session
-    ARGV[7] hidden min gap ms
+    ARGV[6] visible interval ms a session may beat once per a third of its interval
+    ARGV[7] hidden interval ms
     ARGV[8] entry               '' when none
     ARGV[9] tabs key prefix     per-viewer sorted sets (see lib.lua)
+    ARGV[10] max viewer sessions a viewer may hold at most this many online sessions (signed
+                                rooms); 0 for no limit
 
-  Output: {accepted (0|1), sessions, viewers, joined (0|1), now ms, created (0|1), retry after ms}
+  Output: {accepted (0|1), sessions, viewers, joined (0|1), now ms, created (0|1), retry after ms,
+           refused because (0 accepted | 1 too fast | 2 too many sessions of the viewer)}
     created: this heartbeat began the room's accumulators, so the caller adds it to the room index
-    retry after: when refused (the session beats faster than its min gap), else 0
+    retry after: when refused, the rest of the min gap, or one interval; else 0
 ]]
 local sessionKey   = KEYS[1]
 local visibleKey   = KEYS[2]
@@ -40,9 +43,11 @@ local session      = ARGV[1]
 local viewer       = ARGV[2]
 local state        = ARGV[3]
 local ttlMs        = tonumber(state == 'v' and ARGV[4] or ARGV[5])
-local minGapMs     = tonumber(state == 'v' and ARGV[6] or ARGV[7])
+local intervalMs   = tonumber(state == 'v' and ARGV[6] or ARGV[7])
+local minGapMs     = math.floor(intervalMs / 3)
 local entry        = ARGV[8]
 local tabsPrefix   = ARGV[9]
+local maxSessions  = tonumber(ARGV[10])
 
 local now = clock()
 local stateKey, otherKey = visibleKey, hiddenKey
@@ -65,7 +70,13 @@ local online = previousDeadline ~= nil
 -- A leave or a change of state is never too soon.
 if online and not hasLeft and previousState == state then
   local elapsedMs = now - (previousDeadline - ttlMs)
-  if elapsedMs < minGapMs then return {0, 0, 0, 0, now, 0, minGapMs - elapsedMs} end
+  if elapsedMs < minGapMs then return {0, 0, 0, 0, now, 0, minGapMs - elapsedMs, 1} end
+end
+
+-- A viewer of a signed room with all the sessions it may hold gets no new one.
+if maxSessions > 0 and not (online and previousViewer == viewer)
+    and viewerSessions(viewersKey, tabsPrefix .. viewer, viewer, now) >= maxSessions then
+  return {0, 0, 0, 0, now, 0, intervalMs, 2}
 end
 
 local joined = not online
@@ -126,4 +137,4 @@ if joined or newViewer == 1 then
   end
 end
 
-return {1, sessions, viewers, joined and 1 or 0, now, created, 0}
+return {1, sessions, viewers, joined and 1 or 0, now, created, 0, 0}

@@ -32,6 +32,14 @@ local function liveEndOf(visibleKey, hiddenKey, start, now)
   return last
 end
 
+-- How many online sessions the viewer has.
+local function viewerSessions(viewersKey, tabsKey, viewer, now)
+  local deadline = tonumber(redis.call('ZSCORE', viewersKey, viewer))
+  if not deadline or deadline < now then return 0 end
+  if redis.call('EXISTS', tabsKey) == 0 then return 1 end
+  return redis.call('ZCOUNT', tabsKey, ms(now), '+inf')
+end
+
 -- The viewer's deadline becomes the latest of its tabs.
 local function followTabs(viewersKey, tabsKey, viewer, now)
   local top = redis.call('ZREVRANGE', tabsKey, 0, 0, 'WITHSCORES')
