@@ -1,6 +1,7 @@
 // POST /v1/heartbeat and POST /v1/leave: what pages send. JSON or text/plain (sendBeacon).
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { isbot } from 'isbot';
+import { LRUCache } from 'lru-cache';
 import { HttpError } from '../errors.js';
 import {
   errorResponses,
@@ -54,6 +55,17 @@ const answer = (
   counted: boolean,
 ) => ({ room, session, sessions, viewers, interval: timing.intervalS, ttl: timing.ttlS, counted });
 
+/**
+ * isbot's pattern is long and a page's User-Agent repeats on every heartbeat, so the answer is
+ * kept per User-Agent (a few thousand distinct ones cover nearly all traffic).
+ */
+const botAnswers = new LRUCache<string, boolean>({
+  max: 5_000,
+  memoMethod: (userAgent) => isbot(userAgent),
+});
+const isBot = (userAgent: string | undefined) =>
+  userAgent === undefined ? isbot(userAgent) : botAnswers.memo(userAgent);
+
 /** Why the store refused a heartbeat, as the client is told. */
 function refusal(reason: 'too_fast' | 'too_many_sessions', retryAfterMs: number, timing: Timing) {
   const retryAfterS = Math.ceil(retryAfterMs / 1000);
@@ -101,7 +113,7 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { room, session, viewer, entry } = request.body;
       const state = request.body.state ?? 'visible';
       const timing = state === 'visible' ? visible : hidden;
-      if (!countBots && isbot(request.headers['user-agent'])) {
+      if (!countBots && isBot(request.headers['user-agent'])) {
         const count = await app.store.count(room);
         return answer(room, session, timing, count.sessions, count.viewers, false);
       }
