@@ -1,6 +1,7 @@
 // What the history and periods routes share: reading a time range from the query string, CSV
-// output, and turning a database that does not answer into a 503.
+// output (csv-stringify), and turning a database that does not answer into a 503.
 import { type TSchema, Type } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { errorResponses } from './schemas.js';
@@ -71,27 +72,29 @@ export function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undef
 
 type Cell = string | number | null;
 
-const cell = (value: Cell) => {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
-/** Sends rows as CSV (RFC 4180: header line, CRLF line ends). */
+/**
+ * Sends rows as CSV (RFC 4180: header line, CRLF line ends, empty cell for null). A cell with a
+ * line break of either kind is quoted too, so a spreadsheet never splits a row.
+ */
 export function sendCsv(
   reply: FastifyReply,
   filename: string,
   header: readonly string[],
   rows: readonly Cell[][],
 ): FastifyReply {
-  const lines = [header.join(','), ...rows.map((row) => row.map(cell).join(','))];
+  const body = stringify(rows as Cell[][], {
+    header: true,
+    columns: [...header],
+    record_delimiter: 'windows',
+    quoted_match: /[\r\n]/,
+  });
   return reply
     .type('text/csv; charset=utf-8')
     .header(
       'content-disposition',
       `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
     )
-    .send(`${lines.join('\r\n')}\r\n`);
+    .send(body);
 }
 
 const unavailableCodes = new Set([

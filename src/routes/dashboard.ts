@@ -1,44 +1,46 @@
 // GET /dashboard: the admin page (built into dist/client by `npm run build`) and uPlot, served
-// from node_modules. The page itself is public; everything it shows needs the admin token.
+// from node_modules by @fastify/static, with security headers from @fastify/helmet. The page
+// itself is public; everything it shows needs the admin token.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import helmet from '@fastify/helmet';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import { assetReader, defaultClientDir, sendAsset } from './assets.js';
 import { errorResponses } from './schemas.js';
+import { defaultClientDir, registerStaticFiles, sendBuiltFile } from './static-files.js';
 
 const maxAgeS = 300;
 
-const uplotDir = join(dirname(createRequire(import.meta.url).resolve('uplot')), '.');
+const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
 
-/** URL path → file, directory and type. */
+const javascript = 'application/javascript; charset=utf-8';
+const css = 'text/css; charset=utf-8';
+
+/** URL path → file, where it is (the built client, or uPlot's dist) and its type. */
 const files = {
   '/dashboard': { name: 'dashboard.html', dir: 'client', type: 'text/html; charset=utf-8' },
-  '/dashboard/dashboard.js': {
-    name: 'dashboard.js',
-    dir: 'client',
-    type: 'application/javascript; charset=utf-8',
-  },
-  '/dashboard/dashboard.css': {
-    name: 'dashboard.css',
-    dir: 'client',
-    type: 'text/css; charset=utf-8',
-  },
-  '/dashboard/uplot.js': {
-    name: 'uPlot.iife.min.js',
-    dir: 'uplot',
-    type: 'application/javascript; charset=utf-8',
-  },
-  '/dashboard/uplot.css': { name: 'uPlot.min.css', dir: 'uplot', type: 'text/css; charset=utf-8' },
+  '/dashboard/dashboard.js': { name: 'dashboard.js', dir: 'client', type: javascript },
+  '/dashboard/dashboard.css': { name: 'dashboard.css', dir: 'client', type: css },
+  '/dashboard/uplot.js': { name: 'uPlot.iife.min.js', dir: 'uplot', type: javascript },
+  '/dashboard/uplot.css': { name: 'uPlot.min.css', dir: 'uplot', type: css },
 } as const;
 
-/** The page runs only its own scripts and talks only to its own origin; no framing. */
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  "img-src 'self' data:",
+/**
+ * The page runs only its own scripts and talks only to its own origin; no plugins, no framing,
+ * forms post nowhere else. Spelled out in full rather than on top of helmet's defaults, whose
+ * upgrade-insecure-requests would break a dashboard served over plain HTTP on a LAN address.
+ */
+export const contentSecurityPolicy = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
   // uPlot positions its legend and cursor with inline styles.
-  "style-src 'self' 'unsafe-inline'",
-  "frame-ancestors 'none'",
-].join('; ');
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
 
 export interface DashboardRoutesOptions {
   /** Where the built dashboard is; dist/client by default. */
@@ -46,13 +48,17 @@ export interface DashboardRoutesOptions {
 }
 
 const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async (app, options) => {
-  const readers = {
-    client: assetReader(options.clientDir ?? defaultClientDir),
-    uplot: assetReader(uplotDir),
-  };
+  // Registered in this plugin's scope: the headers apply to the dashboard's files only.
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: contentSecurityPolicy },
+    referrerPolicy: { policy: 'no-referrer' },
+    // Plain HTTP on a laptop or a LAN is how most operators first open it.
+    strictTransportSecurity: false,
+  });
+  await registerStaticFiles(app, options.clientDir ?? defaultClientDir, maxAgeS);
+  const roots = { client: options.clientDir ?? defaultClientDir, uplot: uplotDir };
 
   for (const [path, file] of Object.entries(files)) {
-    readers[file.dir](file.name);
     app.get(
       path,
       {
@@ -64,20 +70,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async
           response: { 200: Type.String(), 304: Type.Null(), ...errorResponses(404, 429) },
         },
       },
-      async (request, reply) => {
-        reply
-          .header('content-security-policy', contentSecurityPolicy)
-          .header('x-content-type-options', 'nosniff')
-          .header('referrer-policy', 'no-referrer');
-        return sendAsset(
-          request,
-          reply,
-          readers[file.dir](file.name),
-          file.name,
-          file.type,
-          maxAgeS,
-        );
-      },
+      async (_request, reply) => sendBuiltFile(reply, roots[file.dir], file.name, file.type),
     );
   }
 };
