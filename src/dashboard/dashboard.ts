@@ -1,6 +1,45 @@
-// The admin dashboard: active rooms with live counts, and per room the live count, the live
-// period's peak and a chart of the archived history. Talks to the API of the origin it is on.
+// The admin dashboard: active rooms with live counts and a small trend each, and per room its live
+// count joined to its archived history on one time axis, and the questions operations ask of the
+// archive. Talks to the API of the origin it is on.
 import type UPlot from 'uplot';
+import { api, poll, token, Unauthorized } from './api.js';
+import { clockTime, decimal, localTime, timeZone } from './format.js';
+import {
+  type ComparedPeriod,
+  compareData,
+  compareModel,
+  type EntryJoins,
+  entriesModel,
+  heatMap,
+  type Period,
+  periodsModel,
+} from './questions.js';
+import {
+  current,
+  customRange,
+  lastRange,
+  localInputValue,
+  query,
+  type Range,
+  type RangeName,
+  type Step,
+  savedRange,
+  saveRange,
+  stepFor,
+} from './ranges.js';
+import { type RoomCount, renderRooms, roomsState } from './rooms.js';
+import { download, modelCsv, renderTable, type TableModel, toCsv } from './tables.js';
+import {
+  alignedData,
+  csvHeader,
+  csvRows,
+  type HistoryPoint,
+  type LivePeak,
+  type LiveSample,
+  type TimelineRow,
+  timelineOptions,
+  timelineRows,
+} from './timeline.js';
 
 declare global {
   interface Window {
@@ -9,92 +48,35 @@ declare global {
   }
 }
 
-interface Peak {
-  sessions: number;
-  viewers: number;
-  /** ISO time, null when the room is not live. */
-  at: string | null;
-}
-
-interface Count {
-  room: string;
-  sessions: number;
-  viewers: number;
-  visible: number;
-  peak: Peak;
-  at: string;
-}
-
-interface HistoryPoint {
-  at: string;
-  sessions_avg: number;
-  viewers_avg: number;
-  peak_sessions: number;
-  peak_viewers: number;
-}
-
-type Step = '1m' | '5m' | '1h' | '1d';
-
-/** How far back each step looks, in ms: a few hundred points each. */
-const spanMs: Record<Step, number> = {
-  '1m': 6 * 3_600_000,
-  '5m': 24 * 3_600_000,
-  '1h': 7 * 86_400_000,
-  '1d': 90 * 86_400_000,
-};
-
 const roomsEveryMs = 5_000;
 const countEveryMs = 2_000;
 const historyEveryMs = 60_000;
-const tokenKey = 'headcountAdminToken';
-const stepKey = 'headcountDashboardStep';
+/** Live samples kept per room: an hour at the polling resolution. */
+const maxLiveSamples = 1_800;
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-class Unauthorized extends Error {}
-
-let token = localStorage.getItem(tokenKey);
 /** Bumped on every view change, so that polls of the previous view stop. */
 let generation = 0;
-let chart: UPlot | null = null;
-
-async function api<T>(path: string): Promise<T> {
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } });
-  if (res.status === 401 || res.status === 403) throw new Unauthorized();
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `the API answered ${res.status}`);
-  }
-  return (await res.json()) as T;
-}
 
 const status = (text: string) => {
   byId('status').textContent = text;
 };
 
-const timeOf = (iso: string) =>
-  new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-
-/** Runs task now and every everyMs while the view that started it is shown. */
-function poll(everyMs: number, task: () => Promise<void>): void {
+function pollView(everyMs: number, task: () => Promise<void>): void {
   const mine = generation;
-  const run = async () => {
-    if (mine !== generation) return;
-    try {
-      await task();
-    } catch (err) {
-      if (err instanceof Unauthorized) return askToken('That token was refused; enter it again.');
-      status(`Could not update: ${(err as Error).message}`);
-    }
-    if (mine === generation) setTimeout(run, everyMs);
-  };
-  void run();
+  poll(everyMs, task, {
+    alive: () => mine === generation,
+    onError: (err) => {
+      if (err instanceof Unauthorized) askToken('That token was refused; enter it again.');
+      else status(`Could not update: ${err.message}`);
+    },
+  });
 }
 
 function askToken(message = ''): void {
   generation++;
-  token = null;
-  localStorage.removeItem(tokenKey);
+  token.forget();
   for (const id of ['rooms-view', 'room-view', 'forget']) byId(id).hidden = true;
   byId('login').hidden = false;
   byId('login-error').textContent = message;
@@ -108,40 +90,38 @@ function show(view: 'rooms-view' | 'room-view'): void {
   byId('room-view').hidden = view !== 'room-view';
 }
 
-function cell(row: HTMLTableRowElement, text: string, className = 'num'): HTMLTableCellElement {
-  const td = row.insertCell();
-  td.textContent = text;
-  td.className = className;
-  return td;
-}
-
 function showRooms(): void {
   show('rooms-view');
   document.title = 'Active rooms · Headcount';
-  poll(roomsEveryMs, async () => {
-    const { rooms, at } = await api<{ rooms: Count[]; at: string }>('/v1/rooms?limit=100');
-    const body = byId<HTMLTableElement>('rooms').tBodies[0]!;
-    body.replaceChildren();
-    for (const count of rooms) {
-      const row = body.insertRow();
-      const link = document.createElement('a');
-      link.href = `#room/${encodeURIComponent(count.room)}`;
-      link.textContent = count.room;
-      cell(row, '', '').append(link);
-      cell(row, String(count.sessions));
-      cell(row, String(count.viewers));
-      cell(row, String(count.visible), 'num wide');
-      cell(row, String(count.peak.sessions), 'num wide');
-    }
-    byId('no-rooms').hidden = rooms.length > 0;
-    status(`${rooms.length} active · updated ${timeOf(at)}`);
+  pollView(roomsEveryMs, async () => {
+    const { rooms, at } = await api<{ rooms: RoomCount[]; at: string }>('/v1/rooms?limit=1000');
+    roomsState.update(rooms, Date.parse(at));
+    renderRooms();
+    status(`${rooms.length} active · updated ${clockTime(Date.parse(at))}`);
   });
 }
 
-function chosenStep(): Step {
-  const saved = localStorage.getItem(stepKey);
-  return saved && saved in spanMs ? (saved as Step) : '5m';
+// --- one room ---
+
+interface RoomView {
+  room: string;
+  path: string;
+  range: Range;
+  history: HistoryPoint[];
+  live: LiveSample[];
+  livePeak: LivePeak | null;
+  rows: TimelineRow[];
+  chart: UPlot | null;
+  compareChart: UPlot | null;
+  models: Partial<Record<'entries' | 'periods' | 'compare' | 'heatmap', TableModel>>;
+  periods: Period[];
+  compared: Set<string>;
 }
+
+let view: RoomView | null = null;
+
+const chartHeight = () => (window.innerWidth < 640 ? 220 : 320);
+const chartWidth = (container: HTMLElement) => Math.max(container.clientWidth - 16, 200);
 
 function showRoom(room: string): void {
   show('room-view');
@@ -150,110 +130,322 @@ function showRoom(room: string): void {
   for (const id of ['live-sessions', 'live-viewers', 'live-visible', 'live-peak']) {
     byId(id).textContent = '–';
   }
-  const path = `/v1/rooms/${encodeURIComponent(room)}`;
-  poll(countEveryMs, async () => {
-    const count = await api<Count>(`${path}/count`);
+  byId('live-peak-at').textContent = '';
+  view?.chart?.destroy();
+  view?.compareChart?.destroy();
+  byId('chart').replaceChildren();
+  byId('compare-chart').replaceChildren();
+  byId('compare').hidden = true;
+  view = {
+    room,
+    path: `/v1/rooms/${encodeURIComponent(room)}`,
+    range: savedRange(),
+    history: [],
+    live: [],
+    livePeak: null,
+    rows: [],
+    chart: null,
+    compareChart: null,
+    models: {},
+    periods: [],
+    compared: new Set(),
+  };
+  const v = view;
+  pollView(countEveryMs, async () => {
+    const count = await api<RoomCount>(`${v.path}/count`);
+    if (v !== view) return;
     byId('live-sessions').textContent = String(count.sessions);
     byId('live-viewers').textContent = String(count.viewers);
     byId('live-visible').textContent = String(count.visible);
     byId('live-peak').textContent = String(count.peak.sessions);
-    byId('live-peak-at').textContent = count.peak.at ? `at ${timeOf(count.peak.at)}` : 'not live';
-    status(`live · updated ${timeOf(count.at)}`);
+    byId('live-peak-at').textContent = count.peak.at
+      ? `at ${clockTime(Date.parse(count.peak.at))}`
+      : 'not live';
+    const atMs = Date.parse(count.at);
+    const last = v.live.at(-1);
+    if (!last || last.atMs < atMs) {
+      v.live.push({
+        atMs,
+        sessions: count.sessions,
+        viewers: count.viewers,
+        visible: count.visible,
+      });
+      if (v.live.length > maxLiveSamples) v.live.shift();
+    }
+    v.livePeak = count.peak.at
+      ? { sessions: count.peak.sessions, atMs: Date.parse(count.peak.at) }
+      : null;
+    v.range = current(v.range);
+    drawTimeline(v);
+    status(`live · updated ${clockTime(atMs)}`);
   });
-  showHistory(path, chosenStep());
+  showRange(v);
 }
 
-function showHistory(path: string, step: Step): void {
-  for (const button of document.querySelectorAll<HTMLButtonElement>('.steps button')) {
-    button.setAttribute('aria-pressed', String(button.dataset.step === step));
+function pressRangeButton(name: RangeName): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
+    button.setAttribute('aria-pressed', String(button.dataset.range === name));
   }
-  const mine = generation;
-  poll(historyEveryMs, async () => {
-    const from = new Date(Date.now() - spanMs[step]).toISOString();
-    const history = await api<{ points: HistoryPoint[] }>(
-      `${path}/history?step=${step}&from=${encodeURIComponent(from)}`,
+  byId('custom-range').hidden = name !== 'custom';
+}
+
+/** Loads every archive view for the view's range; the timeline's history again every minute. */
+function showRange(v: RoomView): void {
+  pressRangeButton(v.range.name);
+  const mine = ++rangeGeneration;
+  const alive = () => mine === rangeGeneration && v === view;
+  const gen = generation;
+  poll(
+    historyEveryMs,
+    async () => {
+      v.range = current(v.range);
+      const range = v.range;
+      const history = await api<{ points: HistoryPoint[] }>(
+        `${v.path}/history?step=${range.step}&${query(range)}`,
+      );
+      if (!alive()) return;
+      v.history = history.points;
+      drawTimeline(v, true);
+    },
+    {
+      alive: () => alive() && gen === generation,
+      onError: (err) =>
+        err instanceof Unauthorized ? askToken() : status(`Could not update: ${err.message}`),
+    },
+  );
+  void loadQuestions(v, alive).catch((err: Error) => {
+    if (err instanceof Unauthorized) askToken();
+    else status(`Could not load the archive: ${err.message}`);
+  });
+}
+let rangeGeneration = 0;
+
+function drawTimeline(v: RoomView, recreate = false): void {
+  v.rows = timelineRows(v.history, v.range, v.live, v.livePeak);
+  const data = alignedData(v.rows);
+  const container = byId('chart');
+  const archived = v.history.length;
+  byId('chart-note').textContent =
+    `${archived === 0 ? 'Nothing archived in this range' : `${archived} archived point${archived === 1 ? '' : 's'}, one per ${v.range.step}`}` +
+    ` · ${localTime(v.range.fromMs)} to ${localTime(v.range.toMs)}, ${timeZone} (hover for UTC)` +
+    (v.live.length > 0
+      ? ` · live every ${countEveryMs / 1000} s since ${clockTime(v.live[0]!.atMs)}`
+      : '');
+  if (!v.chart || recreate) {
+    v.chart?.destroy();
+    v.chart = new window.uPlot(
+      timelineOptions(() => v.range, data, {
+        width: chartWidth(container),
+        height: chartHeight(),
+      }),
+      data,
+      container,
     );
-    if (mine === generation) drawChart(history.points, step);
+  } else {
+    v.chart.setData(data);
+  }
+}
+
+async function loadQuestions(v: RoomView, alive: () => boolean): Promise<void> {
+  const range = v.range;
+  const [entries, periods, hourly] = await Promise.all([
+    api<{ entries: EntryJoins[] }>(`${v.path}/entries?${query(range)}`),
+    api<{ periods: Period[] }>(`${v.path}/periods?${query(range)}`),
+    api<{ points: HistoryPoint[] }>(`${v.path}/history?step=1h&${query(range)}`),
+  ]);
+  if (!alive()) return;
+
+  v.models.entries = entriesModel(entries.entries);
+  renderTable(byId('entries'), v.models.entries);
+  byId('entries-note').textContent =
+    entries.entries.length === 0
+      ? 'No joins with an entry in this range.'
+      : 'Sessions that joined in this range, by where they came from (the entry pages send).';
+
+  v.periods = periods.periods;
+  v.models.periods = periodsModel(periods.periods);
+  renderPeriods(v);
+  byId('periods-note').textContent =
+    periods.periods.length === 0
+      ? 'No live period in this range.'
+      : 'Newest first; unique viewers are estimated (about 1 % error). Tick two to compare them.';
+
+  const heat = heatMap(hourly.points, range);
+  v.models.heatmap = heat.model;
+  renderTable(byId('heatmap'), heat.model);
+  for (const td of byId<HTMLTableElement>('heatmap').querySelectorAll<HTMLTableCellElement>(
+    'tbody td',
+  )) {
+    const value = Number(td.textContent);
+    if (td.cellIndex === 0 || td.textContent === '' || heat.max === 0) continue;
+    const strength = value / heat.max;
+    // Light enough at the top of the scale for the number to stay readable on it.
+    td.style.background = `rgba(31, 111, 235, ${(0.04 + 0.46 * strength).toFixed(2)})`;
+    td.classList.add('heat');
+  }
+  byId('heatmap-note').textContent =
+    `Average sessions by day and hour (${timeZone}) over this range; an hour with nothing archived counts as 0.`;
+}
+
+function renderPeriods(v: RoomView): void {
+  const table = byId<HTMLTableElement>('periods');
+  const model = v.models.periods!;
+  renderTable(table, model);
+  const newestFirst = [...v.periods].reverse();
+  const head = table.tHead!.rows[0]!;
+  const th = document.createElement('th');
+  th.scope = 'col';
+  th.textContent = 'Compare';
+  head.append(th);
+  [...table.tBodies[0]!.rows].forEach((tr, i) => {
+    const period = newestFirst[i]!;
+    const box = document.createElement('input');
+    box.type = 'checkbox';
+    box.checked = v.compared.has(period.started_at);
+    box.setAttribute(
+      'aria-label',
+      `Compare the period that started ${localTime(Date.parse(period.started_at))}`,
+    );
+    box.addEventListener('change', () => {
+      if (box.checked) v.compared.add(period.started_at);
+      else v.compared.delete(period.started_at);
+      // Two at a time: ticking a third unticks the oldest choice.
+      while (v.compared.size > 2) v.compared.delete(v.compared.values().next().value!);
+      renderPeriods(v);
+      void drawCompare(v);
+    });
+    tr.insertCell().append(box);
   });
 }
 
-function drawChart(points: HistoryPoint[], step: Step): void {
-  const x = points.map((p) => Date.parse(p.at) / 1000);
-  const data: UPlot.AlignedData = [
-    x,
-    points.map((p) => p.peak_sessions),
-    points.map((p) => p.sessions_avg),
-    points.map((p) => p.peak_viewers),
-    points.map((p) => p.viewers_avg),
-  ];
-  byId('chart-note').textContent =
-    points.length === 0
-      ? 'No snapshots in this range yet: the archive writes one per room per minute.'
-      : `${points.length} points, one per ${step}; peaks are exact, averages are of the counts at each snapshot.`;
-  const container = byId('chart');
-  const size = { width: Math.max(container.clientWidth - 16, 200), height: chartHeight() };
-  chart?.destroy();
-  chart = new window.uPlot(
+async function drawCompare(v: RoomView): Promise<void> {
+  const chosen = v.periods.filter((p) => v.compared.has(p.started_at));
+  byId('compare').hidden = chosen.length !== 2;
+  v.compareChart?.destroy();
+  v.compareChart = null;
+  if (chosen.length !== 2) return;
+  const spans = chosen.map((p) => ({
+    startMs: Date.parse(p.started_at),
+    endMs: p.ended_at ? Date.parse(p.ended_at) : Date.now(),
+  }));
+  const step: Step = stepFor(Math.max(...spans.map((s) => s.endMs - s.startMs)));
+  const compared: ComparedPeriod[] = await Promise.all(
+    spans.map(async (span) => {
+      const history = await api<{ points: HistoryPoint[] }>(
+        `${v.path}/history?step=${step}&${query(customRange(span.startMs, span.endMs + 60_000))}`,
+      );
+      return {
+        label: `From ${localTime(span.startMs)}`,
+        startMs: span.startMs,
+        points: history.points,
+      };
+    }),
+  );
+  if (v !== view) return;
+  const model = compareModel(compared);
+  v.models.compare = model;
+  const container = byId('compare-chart');
+  container.replaceChildren();
+  const colors = ['#1f6feb', '#bc4c00'];
+  v.compareChart = new window.uPlot(
     {
-      ...size,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      width: chartWidth(container),
+      height: chartHeight(),
+      scales: {
+        x: { time: false },
+        y: { range: (_u, _min, max) => [0, Math.max(1, Math.ceil((max ?? 0) * 1.1))] },
+      },
       series: [
-        {},
-        {
-          label: 'Peak sessions',
-          stroke: '#cf222e',
+        { label: 'Minutes since start' },
+        ...compared.map((c, i) => ({
+          label: c.label,
+          stroke: colors[i]!,
           width: 2,
-          paths: window.uPlot.paths.stepped?.({ align: 1 }),
-        },
-        { label: 'Sessions (avg)', stroke: '#1f6feb', width: 2, fill: 'rgba(31,111,235,.08)' },
-        {
-          label: 'Peak viewers',
-          stroke: '#bf8700',
-          width: 1,
-          dash: [4, 4],
-          paths: window.uPlot.paths.stepped?.({ align: 1 }),
-        },
-        { label: 'Viewers (avg)', stroke: '#2da44e', width: 1 },
+          spanGaps: false,
+          points: { show: model.rows.length <= 90 },
+          value: (_u: UPlot, val: number | null) => (val === null ? '–' : decimal(val)),
+        })),
       ],
-      axes: [{}, { label: 'people', size: 50 }],
+      axes: [{ label: 'minutes since the period started' }, { label: 'sessions (avg)', size: 50 }],
     },
-    data,
+    compareData(model),
     container,
   );
 }
 
-const chartHeight = () => (window.innerWidth < 640 ? 220 : 320);
+function setRange(range: Range): void {
+  if (!view) return;
+  saveRange(range);
+  view.range = range;
+  view.compared.clear();
+  view.compareChart?.destroy();
+  view.compareChart = null;
+  byId('compare').hidden = true;
+  showRange(view);
+}
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
+  button.addEventListener('click', () => {
+    const name = button.dataset.range as RangeName;
+    if (name === 'custom') {
+      const range = view?.range ?? lastRange('day');
+      byId<HTMLInputElement>('custom-from').value = localInputValue(range.fromMs);
+      byId<HTMLInputElement>('custom-to').value = localInputValue(range.toMs);
+      pressRangeButton('custom');
+      byId<HTMLInputElement>('custom-from').focus();
+      return;
+    }
+    setRange(lastRange(name));
+  });
+}
+
+byId('custom-range').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const fromMs = new Date(byId<HTMLInputElement>('custom-from').value).getTime();
+  const toMs = new Date(byId<HTMLInputElement>('custom-to').value).getTime();
+  if (!(fromMs < toMs)) {
+    byId('custom-error').textContent = '“From” must be before “To”.';
+    return;
+  }
+  byId('custom-error').textContent = '';
+  setRange(customRange(fromMs, toMs));
+});
+
+for (const button of document.querySelectorAll<HTMLButtonElement>('button.csv')) {
+  button.addEventListener('click', () => {
+    if (!view) return;
+    const what = button.dataset.csv as 'timeline' | 'entries' | 'periods' | 'compare' | 'heatmap';
+    const name = `${view.room}-${what}.csv`;
+    if (what === 'timeline') return download(name, toCsv(csvHeader, csvRows(view.rows)));
+    const model = view.models[what];
+    if (model) download(name, modelCsv(model));
+  });
+}
 
 function route(): void {
   generation++;
   const match = /^#room\/(.+)$/.exec(location.hash);
-  if (!token) askToken();
+  if (!token.get()) askToken();
   else if (match) showRoom(decodeURIComponent(match[1]!));
-  else showRooms();
+  else {
+    view = null;
+    showRooms();
+  }
 }
 
 byId('login-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  token = byId<HTMLInputElement>('token').value.trim();
-  localStorage.setItem(tokenKey, token);
+  token.set(byId<HTMLInputElement>('token').value.trim());
   byId<HTMLInputElement>('token').value = '';
   route();
 });
 
 byId('forget').addEventListener('click', () => askToken());
 
-for (const button of document.querySelectorAll<HTMLButtonElement>('.steps button')) {
-  button.addEventListener('click', () => {
-    const step = button.dataset.step as Step;
-    localStorage.setItem(stepKey, step);
-    route();
-  });
-}
-
 new ResizeObserver(() => {
   const container = byId('chart');
-  if (chart && container.clientWidth > 0) {
-    chart.setSize({ width: Math.max(container.clientWidth - 16, 200), height: chartHeight() });
+  if (view?.chart && container.clientWidth > 0) {
+    view.chart.setSize({ width: chartWidth(container), height: chartHeight() });
   }
 }).observe(byId('chart'));
 
