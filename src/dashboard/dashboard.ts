@@ -27,7 +27,7 @@ import {
   saveRange,
   stepFor,
 } from './ranges.js';
-import { type RoomCount, renderRooms, roomsState } from './rooms.js';
+import { type RoomCount, renderRooms, roomsPath, roomsState } from './rooms.js';
 import { download, modelCsv, renderTable, type TableModel, toCsv } from './tables.js';
 import {
   alignedData,
@@ -93,11 +93,14 @@ function show(view: 'rooms-view' | 'room-view'): void {
 function showRooms(): void {
   show('rooms-view');
   document.title = 'Active rooms · Headcount';
+  roomsState.refresh = () => route();
   pollView(roomsEveryMs, async () => {
-    const { rooms, at } = await api<{ rooms: RoomCount[]; at: string }>('/v1/rooms?limit=1000');
-    roomsState.update(rooms, Date.parse(at));
+    const path = roomsPath();
+    const { rooms, total, at } = await api<{ rooms: RoomCount[]; total: number; at: string }>(path);
+    if (path !== roomsPath()) return;
+    roomsState.update(rooms, total);
     renderRooms();
-    status(`${rooms.length} active · updated ${clockTime(Date.parse(at))}`);
+    status(`updated ${clockTime(Date.parse(at))}`);
   });
 }
 
@@ -448,6 +451,15 @@ new ResizeObserver(() => {
     view.chart.setSize({ width: chartWidth(container), height: chartHeight() });
   }
 }).observe(byId('chart'));
+
+// A table that scrolls sideways (on a phone) is a region a keyboard must be able to reach and
+// scroll; the markup keeps it a plain div, so it becomes one here.
+for (const wrap of document.querySelectorAll<HTMLElement>('.table-wrap')) {
+  wrap.tabIndex = 0;
+  wrap.setAttribute('role', 'region');
+  if (wrap.dataset.label) wrap.setAttribute('aria-label', wrap.dataset.label);
+  if (wrap.dataset.labelledby) wrap.setAttribute('aria-labelledby', wrap.dataset.labelledby);
+}
 
 addEventListener('hashchange', route);
 route();

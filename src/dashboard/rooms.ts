@@ -1,6 +1,6 @@
-// The rooms list: the largest active rooms (the API lists at most 1000, largest first), searched
-// by room id prefix, sorted and paged in the page, each with a small trend of its sessions over
-// the latest polls.
+// The rooms list: one page of active rooms at a time, searched by room id prefix and sorted by the
+// API (never all of them in the page), each with a small trend of its sessions over the latest
+// polls.
 
 interface Peak {
   sessions: number;
@@ -21,21 +21,16 @@ export const pageSize = 25;
 /** Samples of each room's sessions kept for its trend: two minutes at the rooms' poll. */
 const trendSamples = 24;
 
-type Sort = 'sessions' | 'viewers' | 'peak' | 'room';
-
-const comparators: Record<Sort, (a: RoomCount, b: RoomCount) => number> = {
-  sessions: (a, b) => b.sessions - a.sessions || a.room.localeCompare(b.room),
-  viewers: (a, b) => b.viewers - a.viewers || a.room.localeCompare(b.room),
-  peak: (a, b) => b.peak.sessions - a.peak.sessions || a.room.localeCompare(b.room),
-  room: (a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0),
-};
-
 export const roomsState = {
   rooms: [] as RoomCount[],
+  total: 0,
   trends: new Map<string, number[]>(),
   page: 0,
-  update(rooms: RoomCount[], _atMs: number) {
+  /** Loads the list again at once (set by the page). */
+  refresh: () => {},
+  update(rooms: RoomCount[], total: number) {
     this.rooms = rooms;
+    this.total = total;
     const seen = new Set<string>();
     for (const r of rooms) {
       seen.add(r.room);
@@ -44,6 +39,7 @@ export const roomsState = {
       if (trend.length > trendSamples) trend.shift();
       this.trends.set(r.room, trend);
     }
+    // Trends of rooms that left the page are dropped, so memory stays one page's worth.
     for (const room of this.trends.keys()) if (!seen.has(room)) this.trends.delete(room);
   },
 };
@@ -86,20 +82,22 @@ function cell(row: HTMLTableRowElement, text: string, className = 'num'): HTMLTa
   return td;
 }
 
-export function renderRooms(): void {
-  const prefix = byId<HTMLInputElement>('room-search').value.trim();
-  const sort = byId<HTMLSelectElement>('room-sort').value as Sort;
-  const matching = roomsState.rooms
-    .filter((r) => r.room.startsWith(prefix))
-    .sort(comparators[sort] ?? comparators.sessions);
-  const pages = Math.max(1, Math.ceil(matching.length / pageSize));
-  roomsState.page = Math.min(roomsState.page, pages - 1);
-  const first = roomsState.page * pageSize;
-  const shown = matching.slice(first, first + pageSize);
+const searchPrefix = () => byId<HTMLInputElement>('room-search').value.trim();
 
+/** The API path of the page of rooms asked for now. */
+export function roomsPath(): string {
+  const sort = byId<HTMLSelectElement>('room-sort').value;
+  const prefix = encodeURIComponent(searchPrefix());
+  return `/v1/rooms?limit=${pageSize}&offset=${roomsState.page * pageSize}&sort=${sort}&prefix=${prefix}`;
+}
+
+export function renderRooms(): void {
+  const { rooms, total } = roomsState;
+  const prefix = searchPrefix();
+  const first = roomsState.page * pageSize;
   const body = byId<HTMLTableElement>('rooms').tBodies[0]!;
   body.replaceChildren();
-  for (const count of shown) {
+  for (const count of rooms) {
     const row = body.insertRow();
     const link = document.createElement('a');
     link.href = `#room/${encodeURIComponent(count.room)}`;
@@ -111,31 +109,33 @@ export function renderRooms(): void {
     cell(row, String(count.peak.sessions), 'num wide');
     cell(row, '', 'trend').append(sparkline(roomsState.trends.get(count.room) ?? []));
   }
-  byId('no-rooms').hidden = roomsState.rooms.length > 0;
-  byId('no-rooms').textContent = roomsState.rooms.length === 0 ? 'Nobody is online right now.' : '';
+  byId('no-rooms').hidden = total > 0 || prefix !== '';
   byId('page-info').textContent =
-    matching.length === 0
+    total === 0
       ? prefix
         ? `No active room starts with “${prefix}”.`
         : ''
-      : `${first + 1}–${first + shown.length} of ${matching.length}`;
+      : `${first + 1}–${first + rooms.length} of ${total.toLocaleString('en-US')}`;
   byId<HTMLButtonElement>('page-prev').disabled = roomsState.page === 0;
-  byId<HTMLButtonElement>('page-next').disabled = roomsState.page >= pages - 1;
+  byId<HTMLButtonElement>('page-next').disabled = first + pageSize >= total;
 }
+
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
 
 byId('room-search').addEventListener('input', () => {
   roomsState.page = 0;
-  renderRooms();
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => roomsState.refresh(), 200);
 });
 byId('room-sort').addEventListener('change', () => {
   roomsState.page = 0;
-  renderRooms();
+  roomsState.refresh();
 });
 byId('page-prev').addEventListener('click', () => {
   roomsState.page = Math.max(0, roomsState.page - 1);
-  renderRooms();
+  roomsState.refresh();
 });
 byId('page-next').addEventListener('click', () => {
   roomsState.page++;
-  renderRooms();
+  roomsState.refresh();
 });

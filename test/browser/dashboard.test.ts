@@ -164,6 +164,8 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     for (const [i, room] of paged.entries())
       await heartbeat(api, room, `paged-tab-${i}-0`, `p${i}`);
     const page = await loggedIn({ viewport: { width: 1280, height: 900 } });
+    const requested: URL[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url())));
 
     const top = await waitFor('the largest rooms first', async () => {
       const rows = await tableText(page, '#rooms tbody');
@@ -172,25 +174,28 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     expect(top[0]).toEqual([stage, '3', '2', '3', '3', '']);
     expect(await page.locator('#rooms tbody tr').first().locator('svg polyline').count()).toBe(1);
 
+    // Each change asks the API for one page (never the whole list): the table follows.
+    const names = async () => (await tableText(page, '#rooms tbody')).map((r) => r[0]);
     await page.fill('#room-search', pagedPrefix);
     await expect.poll(() => page.textContent('#page-info')).toBe('1–25 of 30');
     await page.selectOption('#room-sort', 'room');
-    let rows = await tableText(page, '#rooms tbody');
-    expect(rows.map((r) => r[0])).toEqual(paged.slice(0, 25));
+    await expect.poll(names).toEqual(paged.slice(0, 25));
     await page.click('#page-next');
-    rows = await tableText(page, '#rooms tbody');
-    expect(rows.map((r) => r[0])).toEqual(paged.slice(25));
+    await expect.poll(names).toEqual(paged.slice(25));
     expect(await page.textContent('#page-info')).toBe('26–30 of 30');
     expect(await page.isDisabled('#page-next')).toBe(true);
 
     await page.fill('#room-search', `${pagedPrefix}-1`);
-    rows = await tableText(page, '#rooms tbody');
-    expect(rows.map((r) => r[0])).toEqual(paged.slice(10, 20));
+    await expect.poll(names).toEqual(paged.slice(10, 20));
     await page.fill('#room-search', 'nothing-starts-like-this');
-    expect(await page.textContent('#page-info')).toContain('No active room starts with');
+    await expect.poll(() => page.textContent('#page-info')).toContain('No active room starts with');
+    const pages = requested.filter((url) => url.pathname === '/v1/rooms');
+    expect(pages.every((url) => url.searchParams.get('limit') === '25')).toBe(true);
+    expect(pages.map((url) => url.searchParams.get('offset'))).toContain('25');
 
     // The trend grows with every poll of the list.
     await page.fill('#room-search', stage);
+    await expect.poll(names).toEqual([stage]);
     const points = () =>
       page.$eval(
         '#rooms tbody tr svg polyline',
