@@ -449,6 +449,47 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     await context.close();
   });
 
+  it('waits as long as Retry-After says when the API refuses, then polls again', async () => {
+    // An API of its own whose per-address limit the page reaches as it opens a room (its files,
+    // the rooms, the count and four archive reads): 10 requests per 10 s.
+    const limited = await startApi(
+      { ADMIN_TOKEN: adminToken, RATE_LIMIT_MAX: '10', RATE_LIMIT_WINDOW_S: '10' },
+      { database },
+    );
+    try {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      await logIn(page, limited, adminToken);
+      await page.goto(`${limited.url}/dashboard#room/${encodeURIComponent(stage)}`);
+      const counts = () =>
+        limited.received.filter(
+          (r) => r.path === `/v1/rooms/${stage}/count` && r.status !== undefined,
+        );
+      // Pairs each refused count with the count the page asked for next.
+      const retried = await waitFor(
+        'a refused count and the next one',
+        () => {
+          const all = counts();
+          const pairs = all.flatMap((r, i) =>
+            r.status === 429 && all[i + 1] ? [{ refused: r, next: all[i + 1]! }] : [],
+          );
+          return pairs.length >= 1 ? pairs : undefined;
+        },
+        25_000,
+      );
+      for (const { refused, next } of retried) {
+        expect(refused.retryAfterS).toBeGreaterThan(0);
+        expect(next.at - refused.at).toBeGreaterThanOrEqual(refused.retryAfterS! * 1000 - 150);
+      }
+      // And after the wait, the count is read again.
+      const last = retried.at(-1)!.next;
+      expect([200, 304]).toContain(last.status);
+      await ctx.close();
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
+
   it('fits a phone screen without sideways scrolling, and has no serious accessibility problem', async () => {
     const page = await loggedIn({
       viewport: { width: 390, height: 844 },
