@@ -25,6 +25,7 @@ import { closeTestDatabase, openTestDatabase } from '../support/databases.js';
 
 const stage = randomRoom('main-stage');
 const single = randomRoom('one-minute');
+const pair = randomRoom('two-minutes');
 const never = randomRoom('never-archived');
 const side = randomRoom('side-room');
 const pagedPrefix = randomRoom('paged');
@@ -111,6 +112,7 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     await archiveMinutes(database, stage, eveningStartMs, evening());
     // One minute, still live at the only snapshot: exactly one archived point.
     await archiveMinutes(database, single, eveningStartMs + 300 * minuteMs, [2], { close: false });
+    await archiveMinutes(database, pair, eveningStartMs + 200 * minuteMs, [3, 4], { close: false });
     api = await startApi({ ADMIN_TOKEN: adminToken }, { database });
     // Three tabs on the stage (two of ann's), one on the side room, beating as pages do.
     const beat = () =>
@@ -302,6 +304,26 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     expect(await tableText(page, '#periods tbody')).toHaveLength(1);
     expect(await tableText(page, '#entries tbody')).toEqual([['newsletter', '2', '100 %']]);
     await page.screenshot({ path: 'test-results/dashboard-one-point.png', fullPage: true });
+    await context.close();
+  });
+
+  it('draws two archived points as two points joined, on the picked range', async () => {
+    const page = await loggedIn({ viewport: { width: 1280, height: 900 } });
+    await openRoom(page, api, pair);
+    await page.click('[data-range="day"]');
+    await expect
+      .poll(() => page.textContent('#chart-note'))
+      .toMatch(/^2 archived points, one per 1m/);
+    const day = await axis(page);
+    expect(Math.round((day.toMs - day.fromMs) / 3_600_000)).toBe(24);
+    await expect.poll(() => drawnPixels(page)).toBeGreaterThan(500);
+    const csv = await downloadCsv(page, 'timeline');
+    const archived = csv.slice(1).filter((r) => r[1] !== '');
+    expect(archived.map((r) => [r[0], r[1]])).toEqual([
+      // Buckets start on the minute (the first period starts at the first heartbeat, at :10).
+      [new Date(eveningStartMs + 200 * minuteMs).toISOString(), '3'],
+      [new Date(eveningStartMs + 201 * minuteMs).toISOString(), '4'],
+    ]);
     await context.close();
   });
 
