@@ -6,6 +6,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { errorResponses } from './schemas.js';
 
+/** `from` or `to` in the query string. */
+export const Time = Type.String({
+  maxLength: 40,
+  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
+});
+
 /** `format` in the query string: JSON (the default) or CSV. */
 export const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')]));
 
@@ -95,6 +101,24 @@ export function sendCsv(
       `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
     )
     .send(body);
+}
+
+/**
+ * The rows as CSV (their columns, in order) when the client asks for CSV, else the JSON body: one
+ * answer for every archive route.
+ */
+export function sendJsonOrCsv<Row extends { [K in keyof Row]: Cell }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  format: 'json' | 'csv' | undefined,
+  csv: { filename: string; columns: readonly (keyof Row & string)[]; rows: readonly Row[] },
+  json: object,
+): FastifyReply {
+  if (wantsCsv(request, format)) {
+    const rows = csv.rows.map((row) => csv.columns.map((column): Cell => row[column]));
+    return sendCsv(reply, csv.filename, csv.columns, rows);
+  }
+  return reply.type('application/json').send(json);
 }
 
 const unavailableCodes = new Set([

@@ -7,17 +7,12 @@ import {
   Format,
   fromDatabase,
   parseRange,
-  sendCsv,
-  wantsCsv,
+  sendJsonOrCsv,
+  Time,
 } from './archive-query.js';
 import { RoomId, RoomParams } from './schemas.js';
 
 const defaultSpanMs = 7 * 86_400_000;
-
-const Time = Type.String({
-  maxLength: 40,
-  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
-});
 
 const Entry = Type.Object({
   entry: Type.String({ description: 'Where the viewers came from, as pages sent it.' }),
@@ -66,20 +61,18 @@ const entriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
           limit: request.query.limit,
         }),
       );
-      if (wantsCsv(request, request.query.format)) {
-        return sendCsv(
-          reply,
-          `${room}-entries.csv`,
-          csvColumns,
-          entries.map((e) => csvColumns.map((c) => e[c])),
-        );
-      }
-      return reply.type('application/json').send({
-        room,
-        from: new Date(fromMs).toISOString(),
-        to: new Date(toMs).toISOString(),
-        entries,
-      });
+      return sendJsonOrCsv(
+        request,
+        reply,
+        request.query.format,
+        { filename: `${room}-entries.csv`, columns: csvColumns, rows: entries },
+        {
+          room,
+          from: new Date(fromMs).toISOString(),
+          to: new Date(toMs).toISOString(),
+          entries,
+        },
+      );
     },
   );
 };
