@@ -128,13 +128,17 @@ export interface HeatMap {
 }
 
 /**
- * Average sessions by day of week and hour of day, in the viewer's time zone, over the range: each
- * hour of the range counts once in its cell, an hour with nothing archived as 0 (nobody was there).
+ * Average sessions by day of week and hour of day, in the viewer's time zone, over the range from
+ * the room's first archived hour: each such hour counts once in its cell, an hour with nothing
+ * archived as 0 (nobody was there).
  */
 export function heatMap(hourly: readonly HistoryPoint[], range: Range): HeatMap {
   const sums = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const hours = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
-  const firstHour = Math.floor(range.fromMs / 3_600_000) * 3_600_000;
+  // Hours before the room's first archived one in the range are not held against it: the room
+  // may not have existed yet.
+  const firstArchivedMs = hourly.length > 0 ? Date.parse(hourly[0]!.at) : range.fromMs;
+  const firstHour = Math.floor(Math.max(range.fromMs, firstArchivedMs) / 3_600_000) * 3_600_000;
   for (let ms = firstHour; ms < range.toMs; ms += 3_600_000) {
     const d = new Date(ms);
     hours[dayIndex(d)]![d.getHours()]!++;

@@ -229,7 +229,7 @@ async function loadQuestions(v: RoomView, alive: () => boolean): Promise<void> {
     td.classList.add('heat');
   }
   byId('heatmap-note').textContent =
-    `Average sessions by day and hour (${timeZone}) over this range; an hour with nothing archived counts as 0.`;
+    `Average sessions by day and hour (${timeZone}) over this range, from the room's first archived hour; an hour with nothing archived counts as 0.`;
 }
 
 function renderPeriods(v: RoomView): void {
