@@ -384,6 +384,20 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     await openRoom(page, api, stage);
     await page.click('[data-range="day"]');
 
+    // Hovering the chart tells the time in the viewer's zone and in UTC: the same instant.
+    await expect.poll(() => drawnPixels(page)).toBeGreaterThan(5_000);
+    const over = page.locator('#chart .u-over');
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+    const hovered = await page.textContent('#chart .u-legend .u-series:first-child .u-value');
+    const [, local, utc] = /^(.+) \((\d{4}-\d\d-\d\d \d\d:\d\d) UTC\)$/.exec(hovered ?? '')!;
+    // Both to the minute (the UTC part has no seconds).
+    const toMinute = (text: string) => text.replace(/:\d\d ([AP]M)$/, ' $1');
+    const inTokyo = new Date(Date.parse(`${utc!.replace(' ', 'T')}Z`)).toLocaleString('en-US', {
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(toMinute(local!)).toBe(toMinute(inTokyo));
+
     // Live periods: the two of the evening, newest first, in the viewer's zone with UTC on hover.
     const periods = await waitFor('the live periods', async () => {
       const rows = await tableText(page, '#periods tbody');
