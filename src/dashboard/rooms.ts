@@ -1,6 +1,7 @@
 // The rooms list: one page of active rooms at a time, searched by room id prefix and sorted by the
 // API (never all of them in the page), each with a small trend of its sessions over the latest
 // polls.
+import { download, toCsv } from './tables.js';
 
 interface Peak {
   sessions: number;
@@ -138,4 +139,22 @@ byId('page-prev').addEventListener('click', () => {
 byId('page-next').addEventListener('click', () => {
   roomsState.page++;
   roomsState.refresh();
+});
+
+// The page of rooms as shown, as CSV.
+byId('rooms-csv').addEventListener('click', () => {
+  download(
+    'active-rooms.csv',
+    toCsv(
+      ['room', 'sessions', 'viewers', 'visible', 'live_peak_sessions', 'at_utc'],
+      roomsState.rooms.map((r) => [
+        r.room,
+        r.sessions,
+        r.viewers,
+        r.visible,
+        r.peak.sessions,
+        r.at,
+      ]),
+    ),
+  );
 });

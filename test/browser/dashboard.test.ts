@@ -189,6 +189,20 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
 
     await page.fill('#room-search', `${pagedPrefix}-1`);
     await expect.poll(names).toEqual(paged.slice(10, 20));
+    // The CSV is the page as shown.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rooms-csv')]);
+    const roomsCsv = parse(await readFile((await download.path())!, 'utf8')) as string[][];
+    expect(roomsCsv[0]).toEqual([
+      'room',
+      'sessions',
+      'viewers',
+      'visible',
+      'live_peak_sessions',
+      'at_utc',
+    ]);
+    expect(roomsCsv.slice(1).map((r) => r.slice(0, 5))).toEqual(
+      (await tableText(page, '#rooms tbody')).map((r) => r.slice(0, 5)),
+    );
     await page.fill('#room-search', 'nothing-starts-like-this');
     await expect.poll(() => page.textContent('#page-info')).toContain('No active room starts with');
     const pages = requested.filter((url) => url.pathname === '/v1/rooms');
