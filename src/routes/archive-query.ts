@@ -1,9 +1,16 @@
 // What the history and periods routes share: reading a time range from the query string, CSV
-// output, and turning a database that does not answer into a 503.
+// output (csv-stringify), and turning a database that does not answer into a 503.
 import { type TSchema, Type } from '@fastify/type-provider-typebox';
+import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import { errorResponses } from './schemas.js';
+
+/** `from` or `to` in the query string. */
+export const Time = Type.String({
+  maxLength: 40,
+  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
+});
 
 /** `format` in the query string: JSON (the default) or CSV. */
 export const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')]));
@@ -71,27 +78,47 @@ export function wantsCsv(request: FastifyRequest, format: 'json' | 'csv' | undef
 
 type Cell = string | number | null;
 
-const cell = (value: Cell) => {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
-/** Sends rows as CSV (RFC 4180: header line, CRLF line ends). */
+/**
+ * Sends rows as CSV (RFC 4180: header line, CRLF line ends, empty cell for null). A cell with a
+ * line break of either kind is quoted too, so a spreadsheet never splits a row.
+ */
 export function sendCsv(
   reply: FastifyReply,
   filename: string,
   header: readonly string[],
   rows: readonly Cell[][],
 ): FastifyReply {
-  const lines = [header.join(','), ...rows.map((row) => row.map(cell).join(','))];
+  const body = stringify(rows as Cell[][], {
+    header: true,
+    columns: [...header],
+    record_delimiter: 'windows',
+    quoted_match: /[\r\n]/,
+  });
   return reply
     .type('text/csv; charset=utf-8')
     .header(
       'content-disposition',
       `attachment; filename="${filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
     )
-    .send(`${lines.join('\r\n')}\r\n`);
+    .send(body);
+}
+
+/**
+ * The rows as CSV (their columns, in order) when the client asks for CSV, else the JSON body: one
+ * answer for every archive route.
+ */
+export function sendJsonOrCsv<Row extends { [K in keyof Row]: Cell }>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  format: 'json' | 'csv' | undefined,
+  csv: { filename: string; columns: readonly (keyof Row & string)[]; rows: readonly Row[] },
+  json: object,
+): FastifyReply {
+  if (wantsCsv(request, format)) {
+    const rows = csv.rows.map((row) => csv.columns.map((column): Cell => row[column]));
+    return sendCsv(reply, csv.filename, csv.columns, rows);
+  }
+  return reply.type('application/json').send(json);
 }
 
 const unavailableCodes = new Set([

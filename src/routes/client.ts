@@ -1,8 +1,8 @@
 // GET /presence.js, /presence.mjs and /presence.d.ts: the browser client, built by
 // `npm run build` into dist/client. Public, open to every origin, cached for five minutes.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import { assetReader, defaultClientDir, sendAsset } from './assets.js';
 import { errorResponses, publicRoute, textResponse } from './schemas.js';
+import { defaultClientDir, registerStaticFiles, sendBuiltFile } from './static-files.js';
 
 export { defaultClientDir };
 
@@ -28,10 +28,10 @@ export interface ClientRoutesOptions {
 }
 
 const clientRoutes: FastifyPluginAsyncTypebox<ClientRoutesOptions> = async (app, options) => {
-  const asset = assetReader(options.clientDir ?? defaultClientDir);
+  const dir = options.clientDir ?? defaultClientDir;
+  await registerStaticFiles(app, dir, maxAgeS);
 
   for (const name of Object.keys(files) as FileName[]) {
-    asset(name);
     app.get(
       `/${name}`,
       {
@@ -47,13 +47,13 @@ const clientRoutes: FastifyPluginAsyncTypebox<ClientRoutesOptions> = async (app,
           },
         },
       },
-      async (request, reply) => {
+      async (_request, reply) => {
         // A static public file: any page may load it, also as a cross-origin module.
         reply
           .header('access-control-allow-origin', '*')
           .header('cross-origin-resource-policy', 'cross-origin')
           .header('x-content-type-options', 'nosniff');
-        return sendAsset(request, reply, asset(name), name, files[name], maxAgeS);
+        return sendBuiltFile(reply, dir, name, files[name]);
       },
     );
   }

@@ -1,35 +1,28 @@
 // GET /dashboard: the admin page (built into dist/client by `npm run build`) and uPlot, served
-// from node_modules. The page itself is public; everything it shows needs the admin token.
+// from node_modules by @fastify/static, with security headers from @fastify/helmet. The page
+// itself is public; everything it shows needs the admin token.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import helmet from '@fastify/helmet';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
-import { assetReader, defaultClientDir, sendAsset } from './assets.js';
 import { errorResponses, publicRoute, textResponse } from './schemas.js';
-import { pageSecurityHeaders } from './security-headers.js';
+import { pageHelmet } from './security-headers.js';
+import { defaultClientDir, registerStaticFiles, sendBuiltFile } from './static-files.js';
 
 const maxAgeS = 300;
 
-const uplotDir = join(dirname(createRequire(import.meta.url).resolve('uplot')), '.');
+const uplotDir = dirname(createRequire(import.meta.url).resolve('uplot'));
 
-/** URL path → file, directory and type. */
+const javascript = 'application/javascript; charset=utf-8';
+const css = 'text/css; charset=utf-8';
+
+/** URL path → file, where it is (the built client, or uPlot's dist) and its type. */
 const files = {
   '/dashboard': { name: 'dashboard.html', dir: 'client', type: 'text/html; charset=utf-8' },
-  '/dashboard/dashboard.js': {
-    name: 'dashboard.js',
-    dir: 'client',
-    type: 'application/javascript; charset=utf-8',
-  },
-  '/dashboard/dashboard.css': {
-    name: 'dashboard.css',
-    dir: 'client',
-    type: 'text/css; charset=utf-8',
-  },
-  '/dashboard/uplot.js': {
-    name: 'uPlot.iife.min.js',
-    dir: 'uplot',
-    type: 'application/javascript; charset=utf-8',
-  },
-  '/dashboard/uplot.css': { name: 'uPlot.min.css', dir: 'uplot', type: 'text/css; charset=utf-8' },
+  '/dashboard/dashboard.js': { name: 'dashboard.js', dir: 'client', type: javascript },
+  '/dashboard/dashboard.css': { name: 'dashboard.css', dir: 'client', type: css },
+  '/dashboard/uplot.js': { name: 'uPlot.iife.min.js', dir: 'uplot', type: javascript },
+  '/dashboard/uplot.css': { name: 'uPlot.min.css', dir: 'uplot', type: css },
 } as const;
 
 export interface DashboardRoutesOptions {
@@ -38,13 +31,12 @@ export interface DashboardRoutesOptions {
 }
 
 const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async (app, options) => {
-  const readers = {
-    client: assetReader(options.clientDir ?? defaultClientDir),
-    uplot: assetReader(uplotDir),
-  };
+  // Registered in this plugin's scope: the headers apply to the dashboard's files only.
+  await app.register(helmet, pageHelmet);
+  await registerStaticFiles(app, options.clientDir ?? defaultClientDir, maxAgeS);
+  const roots = { client: options.clientDir ?? defaultClientDir, uplot: uplotDir };
 
   for (const [path, file] of Object.entries(files)) {
-    readers[file.dir](file.name);
     app.get(
       path,
       {
@@ -63,17 +55,7 @@ const dashboardRoutes: FastifyPluginAsyncTypebox<DashboardRoutesOptions> = async
           },
         },
       },
-      async (request, reply) => {
-        reply.headers(pageSecurityHeaders);
-        return sendAsset(
-          request,
-          reply,
-          readers[file.dir](file.name),
-          file.name,
-          file.type,
-          maxAgeS,
-        );
-      },
+      async (_request, reply) => sendBuiltFile(reply, roots[file.dir], file.name, file.type),
     );
   }
 };

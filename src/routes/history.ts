@@ -17,19 +17,14 @@ import {
   iso,
   parseRange,
   round3,
-  sendCsv,
-  wantsCsv,
+  sendJsonOrCsv,
+  Time,
 } from './archive-query.js';
 import { RoomId, RoomParams } from './schemas.js';
 
 /** The most points one request may ask for. */
 export const maxPoints = 10_000;
 const defaultSpanMs = 24 * 3_600_000;
-
-const Time = Type.String({
-  maxLength: 40,
-  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
-});
 
 const Point = Type.Object({
   at: Type.String({ format: 'date-time', description: 'Start of the bucket (UTC).' }),
@@ -141,21 +136,19 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           readHistory(app.db.db, { room, from: new Date(from), to: new Date(toMs), step }),
         )
       ).map(toPoint);
-      if (wantsCsv(request, request.query.format)) {
-        return sendCsv(
-          reply,
-          `${room}-history-${step}.csv`,
-          csvColumns,
-          points.map((p) => csvColumns.map((c) => p[c])),
-        );
-      }
-      return reply.type('application/json').send({
-        room,
-        step,
-        from: new Date(from).toISOString(),
-        to: new Date(toMs).toISOString(),
-        points,
-      });
+      return sendJsonOrCsv(
+        request,
+        reply,
+        request.query.format,
+        { filename: `${room}-history-${step}.csv`, columns: csvColumns, rows: points },
+        {
+          room,
+          step,
+          from: new Date(from).toISOString(),
+          to: new Date(toMs).toISOString(),
+          points,
+        },
+      );
     },
   );
 };

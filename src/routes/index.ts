@@ -4,6 +4,7 @@ import badgeRoutes from './badge.js';
 import clientRoutes from './client.js';
 import countRoutes from './count.js';
 import dashboardRoutes from './dashboard.js';
+import entriesRoutes from './entries.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
 import historyRoutes from './history.js';
@@ -20,4 +21,5 @@ export const routes: FastifyPluginAsync[] = [
   dashboardRoutes,
   historyRoutes,
   periodsRoutes,
+  entriesRoutes,
 ];

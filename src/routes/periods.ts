@@ -8,17 +8,12 @@ import {
   fromDatabase,
   iso,
   parseRange,
-  sendCsv,
-  wantsCsv,
+  sendJsonOrCsv,
+  Time,
 } from './archive-query.js';
 import { RoomId, RoomParams } from './schemas.js';
 
 const defaultSpanMs = 7 * 86_400_000;
-
-const Time = Type.String({
-  maxLength: 40,
-  description: 'ISO 8601 (UTC when no offset) or epoch milliseconds.',
-});
 
 const Period = Type.Object({
   started_at: Type.String({
@@ -117,20 +112,18 @@ const periodsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }),
         )
       ).map(toPeriod);
-      if (wantsCsv(request, request.query.format)) {
-        return sendCsv(
-          reply,
-          `${room}-periods.csv`,
-          csvColumns,
-          periods.map((p) => csvColumns.map((c) => p[c])),
-        );
-      }
-      return reply.type('application/json').send({
-        room,
-        from: new Date(fromMs).toISOString(),
-        to: new Date(toMs).toISOString(),
-        periods,
-      });
+      return sendJsonOrCsv(
+        request,
+        reply,
+        request.query.format,
+        { filename: `${room}-periods.csv`, columns: csvColumns, rows: periods },
+        {
+          room,
+          from: new Date(fromMs).toISOString(),
+          to: new Date(toMs).toISOString(),
+          periods,
+        },
+      );
     },
   );
 };

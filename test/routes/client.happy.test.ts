@@ -36,7 +36,8 @@ describe('the browser client routes', () => {
   it('answers 304 to a matching If-None-Match, and 200 to a stale one', async () => {
     const first = await app.inject({ url: '/presence.js' });
     const etag = String(first.headers.etag);
-    expect(etag).toMatch(/^"[A-Za-z0-9_-]{22}"$/);
+    // @fastify/static's weak validator: size and modification time.
+    expect(etag).toMatch(/^W\/"[0-9a-f]+-[0-9a-f]+"$/);
     const same = await app.inject({ url: '/presence.js', headers: { 'if-none-match': etag } });
     expect(same.statusCode).toBe(304);
     expect(same.body).toBe('');

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -83,12 +83,10 @@ async function builtIsFresh(): Promise<boolean> {
     );
     const changed = Math.max(
       await newestChange(join(sources, 'client'), ['presence.ts', 'build.ts']),
-      await newestChange(join(sources, 'dashboard'), [
-        'index.html',
-        'dashboard.css',
-        'dashboard.ts',
-        'build.ts',
-      ]),
+      await newestChange(
+        join(sources, 'dashboard'),
+        (await readdir(join(sources, 'dashboard'))).filter((n) => n !== 'README.md'),
+      ),
     );
     return Math.min(...built) > changed;
   } catch {

@@ -1,0 +1,102 @@
+// The dashboard's one way to the API: the admin token on every request, and polls that slow down
+// in a background tab, follow Retry-After, and back off on errors.
+
+const tokenKey = 'headcountAdminToken';
+
+export class Unauthorized extends Error {}
+
+/** The API said 429 or 503: try again after this many ms (its Retry-After). */
+export class RetryLater extends Error {
+  constructor(
+    readonly afterMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Kept for this browser session only, unless the operator asked to remember it on this device. */
+export const token = {
+  get: () => sessionStorage.getItem(tokenKey) ?? localStorage.getItem(tokenKey),
+  set: (value: string, remember: boolean) =>
+    (remember ? localStorage : sessionStorage).setItem(tokenKey, value),
+  forget: () => {
+    sessionStorage.removeItem(tokenKey);
+    localStorage.removeItem(tokenKey);
+  },
+};
+
+/** Seconds of a Retry-After header (seconds or an HTTP date), in ms; fallback when absent. */
+export function retryAfterMs(header: string | null, fallbackMs: number): number {
+  if (header === null) return fallbackMs;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : fallbackMs;
+}
+
+export async function api<T>(path: string): Promise<T> {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${token.get()}` } });
+  if (res.status === 401 || res.status === 403) throw new Unauthorized();
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  const message = body?.error?.message ?? `the API answered ${res.status}`;
+  if (res.status === 429 || res.status === 503) {
+    throw new RetryLater(retryAfterMs(res.headers.get('retry-after'), 5_000), message);
+  }
+  if (!res.ok) throw new Error(message);
+  return body as T;
+}
+
+/** Polls run at most this often while the tab is hidden. */
+export const hiddenEveryMs = 30_000;
+const maxBackoffMs = 60_000;
+
+export interface PollOptions {
+  /** Still wanted? A poll of a view that was left stops here. */
+  alive: () => boolean;
+  onError: (err: Error) => void;
+}
+
+/**
+ * Runs task now and then every everyMs while alive: every hiddenEveryMs (at least) while the tab
+ * is hidden, at once when it shows again, after Retry-After on 429/503, and with a doubling wait
+ * on other errors.
+ */
+export function poll(everyMs: number, task: () => Promise<void>, options: PollOptions): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let waitingForRetry = false;
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    timer = setTimeout(run, ms);
+  };
+  const onVisibility = () => {
+    if (!options.alive()) return document.removeEventListener('visibilitychange', onVisibility);
+    if (document.visibilityState === 'visible' && !waitingForRetry) schedule(0);
+  };
+  async function run(): Promise<void> {
+    if (!options.alive()) {
+      document.removeEventListener('visibilitychange', onVisibility);
+      return;
+    }
+    let nextMs = document.visibilityState === 'hidden' ? Math.max(everyMs, hiddenEveryMs) : everyMs;
+    waitingForRetry = false;
+    try {
+      await task();
+      failures = 0;
+    } catch (err) {
+      if (err instanceof RetryLater) {
+        nextMs = Math.max(nextMs, err.afterMs);
+        waitingForRetry = true;
+      } else if (!(err instanceof Unauthorized)) {
+        failures++;
+        nextMs = Math.min(maxBackoffMs, everyMs * 2 ** failures);
+      }
+      options.onError(err as Error);
+      if (err instanceof Unauthorized) return;
+    }
+    if (options.alive()) schedule(nextMs);
+  }
+  document.addEventListener('visibilitychange', onVisibility);
+  void run();
+}
