@@ -35,6 +35,7 @@ const entriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: app.verifyAdmin,
       schema: {
         summary: 'Joins by entry of one room over a time range, most first (JSON or CSV)',
+        operationId: 'getEntries',
         description:
           'Sums the joins by entry of the snapshot periods that ended in from..to (default: the last 7 days). ' +
           'Joins without an entry are not listed.',
