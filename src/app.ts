@@ -17,6 +17,7 @@ import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
 import errors from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
@@ -62,6 +63,7 @@ export async function buildApp({
   app.decorate('config', config);
   app.decorate('readinessChecks', []);
   await app.register(errors);
+  await app.register(metricsPlugin);
 
   // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
   app.addContentTypeParser(

@@ -41,6 +41,8 @@ export interface SnapshotRun {
   rooms: number;
   /** Snapshot rows written. */
   written: number;
+  /** Of the rooms read, those with at least one online session, and their online sessions (ok runs). */
+  online?: { rooms: number; sessions: number };
   /** Duration, ms. */
   ms: number;
   /** Where the time went, ms: reading the store, writing the database, committing to the store. */
@@ -102,6 +104,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     ok = true;
     const run: SnapshotRun = {
       ...result('ok', readings.length, written.snapshots),
+      online: online(readings),
       phases: {
         readMs: Math.round(t1 - t0),
         writeMs: Math.round(t2 - t1),
@@ -155,6 +158,8 @@ export interface SnapshotJob {
 export interface SnapshotJobOptions extends Omit<SnapshotDeps, 'lockTtlMs' | 'holdLockOnSuccess'> {
   /** node-cron expression; a leading seconds field is allowed. */
   cron: string;
+  /** Told of every run (metrics). */
+  onRun?: (run: SnapshotRun) => void;
 }
 
 /**
@@ -180,6 +185,7 @@ export function startSnapshotJob(options: SnapshotJobOptions): SnapshotJob {
         lastRun = r;
         runs[r.status] += 1;
         if (r.status === 'ok') lastSuccess = r;
+        options.onRun?.(r);
         return r;
       })
       .finally(() => {
@@ -223,6 +229,16 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
     );
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function online(readings: readonly RoomReading[]): { rooms: number; sessions: number } {
+  let rooms = 0;
+  let sessions = 0;
+  for (const r of readings) {
+    if (r.sessions > 0) rooms += 1;
+    sessions += r.sessions;
+  }
+  return { rooms, sessions };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

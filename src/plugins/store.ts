@@ -2,6 +2,7 @@
 // in-process store otherwise. Closed with the app.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { instrumentStore } from '../metrics/metrics.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
 import { RedisPresenceStore } from '../presence/redis-store.js';
@@ -47,7 +48,11 @@ export default fp<StorePluginOptions>(
     } else {
       app.log.info('presence store: Redis');
     }
-    app.decorate('store', store);
+    // Timed at the store boundary for /metrics, whatever the store is.
+    app.decorate(
+      'store',
+      app.hasDecorator('metrics') ? instrumentStore(store, app.metrics) : store,
+    );
     app.decorate<RedisClient | null>('redisClient', redis);
     app.addHook('onClose', async () => store.close());
   },

@@ -7,11 +7,13 @@ import dashboardRoutes from './dashboard.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
 import historyRoutes from './history.js';
+import metricsRoutes from './metrics.js';
 import periodsRoutes from './periods.js';
 import roomsRoutes from './rooms.js';
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
+  metricsRoutes,
   heartbeatRoutes,
   countRoutes,
   badgeRoutes,
