@@ -40,6 +40,7 @@ const env = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
     REDIS_URL: optionalUrl(
       /^rediss?:\/\/.+/,
       'a redis:// or rediss:// URL (comma-separated with REDIS_CLUSTER=true)',
@@ -95,6 +96,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** auto: pretty in a terminal (when pino-pretty is installed), JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   redis: { urls: string[]; cluster: boolean; prefix: string; timeoutMs: number } | null;
   /** Key prefix, also used by the embedded store. */
   prefix: string;
@@ -142,6 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     redis: e.REDIS_URL
       ? {
           urls: e.REDIS_URL.split(',').map((u) => u.trim()),

@@ -1,0 +1,54 @@
+// How the service logs: JSON lines for machines, pino-pretty for a person at a terminal, and
+// never a secret. One line per request only at debug level: at the default level a log line per
+// heartbeat would cost a measurable share of the heartbeat path's CPU and say nothing useful.
+import type { FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+
+/** Fastify's logger options (pino's), without the boolean shorthand. */
+export type LoggerOptions = Exclude<NonNullable<FastifyServerOptions['logger']>, boolean>;
+
+/** Where an admin token could otherwise show up in a log line. */
+const secretPaths = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'adminToken',
+  'config.adminToken',
+  'webhookSecret',
+  'config.webhook.secret',
+];
+
+/** pino-pretty is a development dependency: absent from production installs. */
+function hasPrettyPrinter(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The logger options of the server: pretty when LOG_FORMAT=pretty, or with LOG_FORMAT=auto when
+ * stdout is a terminal and pino-pretty is installed; JSON lines otherwise.
+ */
+export function loggerOptions(
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
+  stdoutIsTerminal = process.stdout.isTTY === true,
+): LoggerOptions {
+  const pretty =
+    config.logFormat === 'pretty' ||
+    (config.logFormat === 'auto' && stdoutIsTerminal && hasPrettyPrinter());
+  return {
+    level: config.logLevel,
+    redact: { paths: secretPaths, censor: '[redacted]' },
+    ...(pretty
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }
+      : {}),
+  };
+}
