@@ -74,8 +74,38 @@ const env = z
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
     SNAPSHOT_ENABLED: flag(true),
+    WEBHOOK_URL: optionalUrl(/^https?:\/\/[^,]+$/, 'an http:// or https:// URL'),
+    WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || isWebhookSecret(v), {
+        message: 'must be whsec_ followed by 24 to 64 bytes in base64 (Standard Webhooks)',
+      }),
+    WEBHOOK_THRESHOLDS: z
+      .string()
+      .default('')
+      .refine((v) => v.trim() === '' || v.split(',').every((n) => /^\s*[1-9]\d{0,8}\s*$/.test(n)), {
+        message: 'must be whole numbers of sessions (at least 1), comma-separated',
+      }),
+    WEBHOOK_HYSTERESIS: z.coerce
+      .number({ error: 'must be a fraction between 0 and 0.9' })
+      .min(0, 'must be at least 0')
+      .max(0.9, 'must be at most 0.9')
+      .default(0.1),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(18),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   })
   .superRefine((e, ctx) => {
+    if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET'],
+        message: 'must be set when WEBHOOK_URL is (whsec_ followed by a base64 key)',
+      });
+    }
     if (e.HEARTBEAT_TTL_S <= e.HEARTBEAT_INTERVAL_S) {
       ctx.addIssue({
         code: 'custom',
@@ -91,6 +121,26 @@ const env = z
       });
     }
   });
+
+/** Where webhooks go, how they are signed and retried; thresholds for room.threshold. */
+export interface WebhookConfig {
+  url: string;
+  /** Standard Webhooks secret, whsec_… */
+  secret: string;
+  /** Session counts that send room.threshold when crossed, ascending. */
+  thresholds: number[];
+  /** A room above a threshold T is below again when its sessions fall under T × (1 − hysteresis). */
+  hysteresis: number;
+  /** Longest wait for a receiver's answer, per attempt, ms. */
+  timeoutMs: number;
+  /** Attempts before an event is dead (kept, visible to the admin, no longer retried). */
+  maxAttempts: number;
+  /** Delay before the first retry, ms; doubles each attempt (with jitter) up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often each instance looks for due events, ms. */
+  pollMs: number;
+}
 
 export interface Config {
   host: string;
@@ -116,6 +166,15 @@ export interface Config {
   trustProxy: boolean;
   countBots: boolean;
   snapshot: { cron: string; enabled: boolean };
+  /** null when WEBHOOK_URL is unset: no events are written or sent. */
+  webhook: WebhookConfig | null;
+}
+
+function isWebhookSecret(value: string): boolean {
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
+  if (!key) return false;
+  const bytes = Buffer.from(key, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
 }
 
 export class ConfigError extends Error {
@@ -174,5 +233,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET
+        ? {
+            url: e.WEBHOOK_URL,
+            secret: e.WEBHOOK_SECRET,
+            thresholds: [
+              ...new Set(
+                e.WEBHOOK_THRESHOLDS.split(',')
+                  .filter((n) => n.trim() !== '')
+                  .map(Number),
+              ),
+            ].sort((a, b) => a - b),
+            hysteresis: e.WEBHOOK_HYSTERESIS,
+            timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+            maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+            retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+            retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
+            pollMs: e.WEBHOOK_POLL_MS,
+          }
+        : null,
   };
 }

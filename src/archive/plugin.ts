@@ -13,7 +13,7 @@ declare module 'fastify' {
 }
 
 export interface SnapshotPluginOptions {
-  config: Pick<Config, 'snapshot'>;
+  config: Pick<Config, 'snapshot' | 'webhook'>;
 }
 
 export default fp<SnapshotPluginOptions>(
@@ -28,6 +28,9 @@ export default fp<SnapshotPluginOptions>(
       db: app.db.db,
       log: app.log.child({ job: 'snapshot' }),
       cron: config.snapshot.cron,
+      events: config.webhook
+        ? { thresholds: config.webhook.thresholds, hysteresis: config.webhook.hysteresis }
+        : undefined,
       ...(app.hasDecorator('metrics') ? { onRun: recordRun(app.metrics) } : {}),
     });
     app.decorate('snapshot', job);

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
 import type { PresenceStore, RoomReading } from '../presence/store.js';
+import type { EventRules } from '../webhooks/events.js';
 import { writeReadings } from './writer.js';
 
 export const SNAPSHOT_LOCK = 'snapshot';
@@ -31,6 +32,8 @@ export interface SnapshotDeps {
    * run while this instance still holds the lock; its readings then stay in the store.
    */
   writeTimeoutMs?: number;
+  /** Write webhook events with the snapshot by these rules (webhooks on); absent: none. */
+  events?: EventRules | undefined;
 }
 
 export interface SnapshotRun {
@@ -95,7 +98,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     const t1 = performance.now();
     const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     const written = await withTimeout(
-      writeReadings(deps.db, readings),
+      writeReadings(deps.db, readings, { events: deps.events }),
       deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
     );
     // Only what is safely in PostgreSQL may leave the store.
@@ -116,6 +119,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
         rooms: run.rooms,
         written: run.written,
         entries: written.entries,
+        events: written.events,
         ms: run.ms,
         ...run.phases,
       },
