@@ -22,6 +22,7 @@ import requestLog from './plugins/request-log.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
+import webhooksPlugin from './webhooks/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -87,6 +88,7 @@ export async function buildApp({
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });
   await app.register(snapshotPlugin, { config });
+  await app.register(webhooksPlugin, { config });
 
   await app.register(rateLimit, {
     global: config.rateLimit.max > 0,

@@ -10,6 +10,7 @@ import historyRoutes from './history.js';
 import metricsRoutes from './metrics.js';
 import periodsRoutes from './periods.js';
 import roomsRoutes from './rooms.js';
+import webhooksRoutes from './webhooks.js';
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
@@ -22,4 +23,5 @@ export const routes: FastifyPluginAsync[] = [
   dashboardRoutes,
   historyRoutes,
   periodsRoutes,
+  webhooksRoutes,
 ];
