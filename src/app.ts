@@ -16,9 +16,9 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
+import { RequestLogAtDebug } from './logging.js';
 import errors from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
-import requestLog from './plugins/request-log.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
@@ -52,8 +52,8 @@ export async function buildApp({
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
-    // No line per request at the default level; plugins/request-log.ts logs them at debug.
-    disableRequestLogging: true,
+    // Request lines at debug only: no line per heartbeat at the default level.
+    logController: new RequestLogAtDebug(),
     // Creating an embedded database directory on a first start can take tens of seconds.
     pluginTimeout: 120_000,
     bodyLimit: bodyLimitBytes,
@@ -68,7 +68,6 @@ export async function buildApp({
   app.decorate('readinessChecks', []);
   await app.register(errors);
   await app.register(metricsPlugin);
-  await app.register(requestLog);
 
   // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
   app.addContentTypeParser(

@@ -1,7 +1,12 @@
 // How the service logs: JSON lines for machines, pino-pretty for a person at a terminal, and
-// never a secret. One line per request only at debug level: at the default level a log line per
-// heartbeat would cost a measurable share of the heartbeat path's CPU and say nothing useful.
-import type { FastifyServerOptions } from 'fastify';
+// never a secret. Lines per request only at debug level: at the default level a line per
+// heartbeat would cost CPU on the hottest path and drown the lines that matter.
+import {
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import type { Config } from './config.js';
 
 /** Fastify's logger options (pino's), without the boolean shorthand. */
@@ -51,4 +56,29 @@ export function loggerOptions(
         }
       : {}),
   };
+}
+
+/**
+ * Fastify's two lines per request ("incoming request", "request completed") at debug instead of
+ * info, so LOG_LEVEL=debug brings them back. A request that errored is still logged at error.
+ */
+export class RequestLogAtDebug extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    _request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) {
+      reply.log.error(
+        { res: reply, err: error, responseTime: reply.elapsedTime },
+        'request errored',
+      );
+    } else {
+      reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    }
+  }
 }

@@ -80,13 +80,18 @@ describe('at the default level', () => {
 });
 
 describe('at debug level', () => {
-  it('writes one line per request, with status and duration', async () => {
+  it('writes the request and its completion, with status and duration', async () => {
     const { app, lines } = await openLoggedApp('debug');
     open = app;
     await heartbeat(app, { room: 'loud', session: 'session-loud-1' });
+    const incoming = lines().filter((line) => line.msg === 'incoming request');
     const completed = lines().filter((line) => line.msg === 'request completed');
+    expect(incoming).toHaveLength(1);
+    expect(incoming[0]).toMatchObject({ level: 20, req: { method: 'POST', url: '/v1/heartbeat' } });
     expect(completed).toHaveLength(1);
-    expect(completed[0]).toMatchObject({ method: 'POST', url: '/v1/heartbeat', statusCode: 200 });
+    expect(completed[0]).toMatchObject({ level: 20, res: { statusCode: 200 } });
+    expect(completed[0]?.responseTime).toEqual(expect.any(Number));
+    expect(completed[0]?.reqId).toBe(incoming[0]?.reqId);
   });
 });
 
