@@ -16,6 +16,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
+import { httpTimeouts } from './http-timeouts.js';
 import { RequestLogAtDebug } from './logging.js';
 import errors from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -60,6 +61,7 @@ export async function buildApp({
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },
     trustProxy: config.trustProxy,
+    ...httpTimeouts(config.http),
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -70,6 +70,10 @@ const env = z
       .min(0, 'must be 0 (off) or more')
       .default(600),
     RATE_LIMIT_WINDOW_S: seconds(60),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
+    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
     TRUST_PROXY: flag(false),
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
@@ -99,6 +103,13 @@ const env = z
     WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   })
   .superRefine((e, ctx) => {
+    if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_REQUEST_TIMEOUT_MS'],
+        message: `must be at least HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}): a request includes its headers`,
+      });
+    }
     if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -164,6 +175,17 @@ export interface Config {
   /** Per client address; max 0 turns the limit off (behind a gateway that limits already). */
   rateLimit: { max: number; windowMs: number };
   trustProxy: boolean;
+  /** Bounds on what a client may make the server wait for, ms. */
+  http: {
+    /** Until the request's headers are complete. */
+    headersTimeoutMs: number;
+    /** Until the whole request (headers and body) is in. */
+    requestTimeoutMs: number;
+    /** A keep-alive connection with no request, or a socket with no activity, is closed after this. */
+    idleTimeoutMs: number;
+  };
+  /** Longest wait for an archive read or a readiness check of the database, ms. */
+  databaseTimeoutMs: number;
   countBots: boolean;
   snapshot: { cron: string; enabled: boolean };
   /** null when WEBHOOK_URL is unset: no events are written or sent. */
@@ -231,6 +253,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_S * 1000 },
     trustProxy: e.TRUST_PROXY,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+    },
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
     webhook:

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
 import type { PresenceStore, RoomReading } from '../presence/store.js';
+import { withTimeout } from '../timeout.js';
 import type { EventRules } from '../webhooks/events.js';
 import { writeReadings } from './writer.js';
 
@@ -100,6 +101,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     const written = await withTimeout(
       writeReadings(deps.db, readings, { events: deps.events }),
       deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
+      'the database',
     );
     // Only what is safely in PostgreSQL may leave the store.
     const t2 = performance.now();
@@ -221,18 +223,6 @@ function shortestGapMs(task: ScheduledTask): number {
   let gap = Number.POSITIVE_INFINITY;
   for (let i = 1; i < next.length; i++) gap = Math.min(gap, next[i]! - next[i - 1]!);
   return Number.isFinite(gap) && gap > 0 ? gap : 60_000;
-}
-
-/** The promise, or a rejection once timeoutMs has passed (the work itself is not cancelled). */
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the database did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function online(readings: readonly RoomReading[]): { rooms: number; sessions: number } {

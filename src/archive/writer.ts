@@ -1,6 +1,7 @@
 // Writes what the snapshot job read from the presence store to PostgreSQL, in one transaction:
 // snapshot rows, joins by entry, live periods, all-time peaks and, with webhooks on, the events
 // they make. Safe to repeat: a retry of the same readings changes nothing.
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { RoomReading } from '../presence/store.js';
 import type { EventRules } from '../webhooks/events.js';
@@ -42,6 +43,8 @@ export async function writeReadings(
     return { snapshots: 0, unchanged: 0, entries: 0, livePeriods: 0, events: 0 };
   }
   return db.transaction(async (tx) => {
+    // Bounded by the snapshot job (under its lock's expiry), not by the pool's read timeout.
+    await tx.execute(sql`set local statement_timeout = 0`);
     // Events compare with what the archive held before this snapshot: read that first.
     const previous = options.events && (await readPreviousState(tx, rows, options.events));
     const written = await upsertSnapshots(tx, rows.snapshots);

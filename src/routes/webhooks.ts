@@ -85,13 +85,15 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (status) filters.push(eq(webhookEvents.status, status));
       if (room) filters.push(eq(webhookEvents.room, room));
       if (before) filters.push(lt(webhookEvents.seq, before));
-      const rows = await fromDatabase(() =>
-        app.db.db
-          .select()
-          .from(webhookEvents)
-          .where(and(...filters))
-          .orderBy(desc(webhookEvents.seq))
-          .limit(limit),
+      const rows = await fromDatabase(
+        () =>
+          app.db.db
+            .select()
+            .from(webhookEvents)
+            .where(and(...filters))
+            .orderBy(desc(webhookEvents.seq))
+            .limit(limit),
+        app.config.databaseTimeoutMs,
       );
       return { enabled: app.config.webhook !== null, deliveries: rows.map(deliveryBody) };
     },
