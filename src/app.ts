@@ -19,6 +19,7 @@ import { HttpError } from './errors.js';
 import { httpTimeouts } from './http-timeouts.js';
 import { RequestLogAtDebug } from './logging.js';
 import errors from './plugins/errors.js';
+import loadShedding from './plugins/load-shedding.js';
 import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
@@ -70,6 +71,7 @@ export async function buildApp({
   app.decorate('readinessChecks', []);
   await app.register(errors);
   await app.register(metricsPlugin);
+  await app.register(loadShedding, { config });
 
   // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
   app.addContentTypeParser(

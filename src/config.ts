@@ -74,6 +74,13 @@ const env = z
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
     HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
     DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    SHED_EVENT_LOOP_DELAY_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int()
+      .min(0, 'must be 0 (off) or more')
+      .max(60_000)
+      .default(1_000),
+    SHED_RETRY_AFTER_S: seconds(5, 600),
     TRUST_PROXY: flag(false),
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
@@ -184,6 +191,11 @@ export interface Config {
     /** A keep-alive connection with no request, or a socket with no activity, is closed after this. */
     idleTimeoutMs: number;
   };
+  /**
+   * Load shedding: past this mean event-loop delay (ms, sampled every 250 ms), requests other than
+   * health and metrics get 503 with Retry-After retryAfterS; 0 turns it off.
+   */
+  shed: { eventLoopDelayMs: number; retryAfterS: number };
   /** Longest wait for an archive read or a readiness check of the database, ms. */
   databaseTimeoutMs: number;
   countBots: boolean;
@@ -259,6 +271,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
     },
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    shed: { eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS, retryAfterS: e.SHED_RETRY_AFTER_S },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
     webhook:

@@ -25,6 +25,7 @@ export const errorStatus = {
   internal: 500,
   store_unavailable: 503,
   database_unavailable: 503,
+  overloaded: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

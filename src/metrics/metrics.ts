@@ -23,6 +23,8 @@ export interface Metrics {
   readonly activeRooms: Gauge;
   /** Online sessions over every room, as read by this instance's latest snapshot. */
   readonly onlineSessions: Gauge;
+  /** Requests refused with 503 because the instance was overloaded, by route. */
+  readonly shedRequests: Counter<'route'>;
   /** Webhook delivery attempts by event type and outcome: delivered, failed (retried), dead. */
   readonly webhookDeliveries: Counter<'type' | 'outcome'>;
 }
@@ -94,6 +96,12 @@ export function createMetrics(): Metrics {
     onlineSessions: new Gauge({
       name: 'headcount_online_sessions',
       help: 'Online sessions over every room at the latest snapshot this instance took.',
+      registers,
+    }),
+    shedRequests: new Counter({
+      name: 'headcount_shed_requests_total',
+      help: 'Requests refused with 503 because the instance was overloaded (event-loop delay), by route.',
+      labelNames: ['route'],
       registers,
     }),
     webhookDeliveries: new Counter({

@@ -1,0 +1,42 @@
+// Load shedding: when the event loop lags past SHED_EVENT_LOOP_DELAY_MS, the instance answers
+// 503 overloaded with Retry-After rather than queueing work it cannot finish in time; clients
+// back off and come back. Health, readiness and metrics keep answering so that orchestrators and
+// operators can see what is happening.
+import underPressure from '@fastify/under-pressure';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Config } from '../config.js';
+import { HttpError } from '../errors.js';
+
+/** Routes that always answer, overloaded or not. */
+const neverShed = new Set(['/healthz', '/readyz', '/metrics']);
+
+/** How often the event-loop delay is sampled, ms. */
+const sampleIntervalMs = 250;
+
+export interface LoadSheddingOptions {
+  config: Pick<Config, 'shed'>;
+}
+
+export default fp<LoadSheddingOptions>(
+  async (app: FastifyInstance, { config }) => {
+    const { eventLoopDelayMs, retryAfterS } = config.shed;
+    if (eventLoopDelayMs === 0) return;
+    await app.register(underPressure, {
+      maxEventLoopDelay: eventLoopDelayMs,
+      sampleInterval: sampleIntervalMs,
+      // Called only while overloaded; a rejection goes to the one error handler.
+      pressureHandler: async (request: FastifyRequest) => {
+        const route = request.routeOptions.url ?? 'unmatched';
+        if (neverShed.has(route)) return;
+        if (app.hasDecorator('metrics')) app.metrics.shedRequests.inc({ route });
+        throw new HttpError(
+          'overloaded',
+          'the service is overloaded; retry after the time in Retry-After',
+          retryAfterS,
+        );
+      },
+    });
+  },
+  { name: 'load-shedding', dependencies: ['errors'] },
+);
