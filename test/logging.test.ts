@@ -2,7 +2,7 @@
 // person is watching, and never the admin token.
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loggerOptions } from '../src/logging.js';
 import { adminToken, heartbeat, sharedDatabase } from './support/app.js';
@@ -39,6 +39,11 @@ async function openLoggedApp(level: string) {
   raw.length = 0;
   return { app, raw, lines: () => raw.map((line) => JSON.parse(line) as LogLine) };
 }
+
+// Opening the embedded database takes seconds: once, before the tests.
+beforeAll(async () => {
+  await sharedDatabase();
+});
 
 let open: FastifyInstance | undefined;
 afterEach(async () => {

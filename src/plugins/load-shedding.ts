@@ -1,7 +1,8 @@
-// Load shedding: when the event loop lags past SHED_EVENT_LOOP_DELAY_MS, the instance answers
-// 503 overloaded with Retry-After rather than queueing work it cannot finish in time; clients
-// back off and come back. Health, readiness and metrics keep answering so that orchestrators and
-// operators can see what is happening.
+// Load shedding: when the event loop lags past SHED_EVENT_LOOP_DELAY_MS for two samples in a row
+// (a saturated CPU, not one long synchronous task such as opening the embedded database), the
+// instance answers 503 overloaded with Retry-After rather than queueing work it cannot finish in
+// time; clients back off and come back. Health, readiness and metrics keep answering so that
+// orchestrators and operators can see what is happening.
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -13,6 +14,8 @@ const neverShed = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** How often the event-loop delay is sampled, ms. */
 const sampleIntervalMs = 250;
+/** Samples in a row above the limit before shedding starts. */
+const sustainedSamples = 2;
 
 export interface LoadSheddingOptions {
   config: Pick<Config, 'shed'>;
@@ -22,13 +25,15 @@ export default fp<LoadSheddingOptions>(
   async (app: FastifyInstance, { config }) => {
     const { eventLoopDelayMs, retryAfterS } = config.shed;
     if (eventLoopDelayMs === 0) return;
+    let samplesAbove = 0;
     await app.register(underPressure, {
       maxEventLoopDelay: eventLoopDelayMs,
       sampleInterval: sampleIntervalMs,
-      // Called only while overloaded; a rejection goes to the one error handler.
+      // Called only while the latest sample is above the limit; a rejection goes to the one
+      // error handler.
       pressureHandler: async (request: FastifyRequest) => {
         const route = request.routeOptions.url ?? 'unmatched';
-        if (neverShed.has(route)) return;
+        if (samplesAbove < sustainedSamples || neverShed.has(route)) return;
         if (app.hasDecorator('metrics')) app.metrics.shedRequests.inc({ route });
         throw new HttpError(
           'overloaded',
@@ -37,6 +42,10 @@ export default fp<LoadSheddingOptions>(
         );
       },
     });
+    const sampler = setInterval(() => {
+      samplesAbove = app.memoryUsage().eventLoopDelay > eventLoopDelayMs ? samplesAbove + 1 : 0;
+    }, sampleIntervalMs).unref();
+    app.addHook('onClose', async () => clearInterval(sampler));
   },
   { name: 'load-shedding', dependencies: ['errors'] },
 );

@@ -1,4 +1,4 @@
-// An overloaded instance sheds load: past SHED_EVENT_LOOP_DELAY_MS of event-loop delay, requests
+// An overloaded instance sheds load: past SHED_EVENT_LOOP_DELAY_MS of event-loop delay, sustained, requests
 // get 503 overloaded with Retry-After (health and metrics still answer), and it serves again once
 // the delay is gone.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -22,6 +22,23 @@ async function overload(totalMs: number, sliceMs = 200) {
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+it('does not shed after one long synchronous task (not an overload)', async () => {
+  const end = Date.now() + 1_500;
+  while (Date.now() < end) {
+    // busy, once
+  }
+  // Let the sampler see the block: its delay is far above the limit now.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(t.app.memoryUsage().eventLoopDelay).toBeGreaterThan(100);
+  expect((await heartbeat(t.app, { room: 'load', session: 'session-block-1' })).statusCode).toBe(
+    200,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  expect((await heartbeat(t.app, { room: 'load', session: 'session-block-2' })).statusCode).toBe(
+    200,
+  );
+});
 
 it('sheds with 503 and Retry-After while overloaded, keeps health and metrics up, then recovers', async () => {
   const app = t.app;
