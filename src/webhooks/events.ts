@@ -42,6 +42,14 @@ export const thresholdKey = (room: string, threshold: number) => `${room}\u0000$
 /** The sessions under which a room above the threshold counts as below it again. */
 export const lowerLine = (threshold: number, hysteresis: number) => threshold * (1 - hysteresis);
 
+/** At one instant: a room goes live, peaks, crosses lines, and only then empties. */
+const order: Record<EventType, number> = {
+  'room.live': 0,
+  'room.peak': 1,
+  'room.threshold': 2,
+  'room.empty': 3,
+};
+
 const eventId = (...parts: (string | number)[]) =>
   `evt_${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`;
 
@@ -69,7 +77,8 @@ const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
  * room.live: a live period the archive did not know; room.empty: one that ended; room.peak: an
  * all-time peak of sessions above the archived one; room.threshold: the period's peak reached a
  * threshold (up, at the time the peak was first reached) or, above it, the sessions at the end
- * of the period fell under the hysteresis line (down, at the end of the period).
+ * of the period fell under the hysteresis line (down, at the end of the period, or when the room
+ * emptied if it did).
  */
 export function snapshotEvents(
   rows: ArchiveRows,
@@ -112,9 +121,20 @@ export function snapshotEvents(
     );
   }
 
+  // When each room last emptied, if it did: a room that fell below a line by emptying did so by then.
+  const emptiedAt = new Map<string, number>();
+  for (const p of rows.livePeriods) {
+    const end = p.endedAt?.getTime();
+    if (end !== undefined && end > (emptiedAt.get(p.room) ?? 0)) emptiedAt.set(p.room, end);
+  }
+
   for (const row of rows.snapshots) {
     const peakAt = (row.peakSessionsAt ?? row.periodStart).getTime();
-    const end = row.periodEnd.getTime();
+    const emptied = emptiedAt.get(row.room);
+    const end =
+      row.sessions === 0 && emptied !== undefined
+        ? Math.max(peakAt, Math.min(emptied, row.periodEnd.getTime()))
+        : row.periodEnd.getTime();
     const crossed = (threshold: number, direction: 'up' | 'down', at: number, sessions: number) => {
       events.push(
         event('room.threshold', row.room, at, [threshold, direction, at], {
@@ -142,8 +162,8 @@ export function snapshotEvents(
     for (const t of downs) crossed(t, 'down', end, row.sessions);
   }
 
-  // In the order they happened, room by room (a stable sort keeps live before peak at one time).
-  events.sort((a, b) => a.occurredAt - b.occurredAt);
+  // In the order they happened, room by room; at one instant, in the order a room lives them.
+  events.sort((a, b) => a.occurredAt - b.occurredAt || order[a.type] - order[b.type]);
   return { events, thresholds: lastPerKey(thresholds) };
 }
 

@@ -155,6 +155,52 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
     ]);
   });
 
+  it('dates the crossing down of a room that emptied at its emptying, before room.empty', async () => {
+    const room = `${roomPrefix()}-gone`;
+    const rules: EventRules = { thresholds: [3], hysteresis: 0 };
+    const start = minute(0, 2);
+    const period = (end: number | null) =>
+      livePeriod({ start, end, peakSessions: 4, peakSessionsAt: minute(0, 10) });
+    await writeReadings(
+      database.db,
+      [
+        reading({
+          room,
+          since: start,
+          at: minute(1),
+          sessions: 4,
+          peakSessions: 4,
+          peakSessionsAt: minute(0, 10),
+          live: period(null),
+        }),
+      ],
+      { events: rules },
+    );
+    await writeReadings(
+      database.db,
+      [
+        reading({
+          room,
+          since: minute(1),
+          at: minute(2),
+          sessions: 0,
+          peakSessions: 4,
+          peakSessionsAt: minute(1),
+          closed: [period(minute(1, 30))],
+        }),
+      ],
+      { events: rules },
+    );
+    const events = (await eventsOf(room)).map((e) => [e.type, e.data.direction ?? null, e.at]);
+    expect(events).toEqual([
+      ['room.live', null, new Date(start).toISOString()],
+      ['room.peak', null, new Date(minute(0, 10)).toISOString()],
+      ['room.threshold', 'up', new Date(minute(0, 10)).toISOString()],
+      ['room.threshold', 'down', new Date(minute(1, 30)).toISOString()],
+      ['room.empty', null, new Date(minute(1, 30)).toISOString()],
+    ]);
+  });
+
   it('writes no event without webhooks, and none without its snapshot', async () => {
     const p = roomPrefix();
     await writeReadings(database.db, [
