@@ -71,7 +71,6 @@ export async function buildApp({
   app.decorate('readinessChecks', []);
   await app.register(errors);
   await app.register(metricsPlugin);
-  await app.register(loadShedding, { config });
 
   // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
   app.addContentTypeParser(
@@ -87,6 +86,8 @@ export async function buildApp({
     exposedHeaders: ['Retry-After', 'ETag'],
     maxAge: 86_400,
   });
+  // After CORS, so that a page can read the Retry-After of a 503 overloaded.
+  await app.register(loadShedding, { config });
 
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });

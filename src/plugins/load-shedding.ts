@@ -1,6 +1,6 @@
 // Load shedding: when the event loop lags past SHED_EVENT_LOOP_DELAY_MS for two samples in a row
-// (a saturated CPU, not one long synchronous task such as opening the embedded database), the
-// instance answers 503 overloaded with Retry-After rather than queueing work it cannot finish in
+// that came in time (a saturated CPU keeps the sampler running late; one long synchronous task,
+// such as opening the embedded database, stops it, and is not an overload), the instance answers 503 overloaded with Retry-After rather than queueing work it cannot finish in
 // time; clients back off and come back. Health, readiness and metrics keep answering so that
 // orchestrators and operators can see what is happening.
 import underPressure from '@fastify/under-pressure';
@@ -42,9 +42,21 @@ export default fp<LoadSheddingOptions>(
         );
       },
     });
+    // Two samples further apart than this had one long task between them, not a busy loop.
+    const inTimeMs = 2 * (sampleIntervalMs + eventLoopDelayMs);
+    let lastSampleAt = Date.now();
     const sampler = setInterval(() => {
-      samplesAbove = app.memoryUsage().eventLoopDelay > eventLoopDelayMs ? samplesAbove + 1 : 0;
+      const now = Date.now();
+      const above = app.memoryUsage().eventLoopDelay > eventLoopDelayMs;
+      const inTime = now - lastSampleAt <= inTimeMs;
+      samplesAbove = above ? (inTime ? samplesAbove + 1 : 1) : 0;
+      lastSampleAt = now;
     }, sampleIntervalMs).unref();
+    // Whatever starting took (opening the database, compiling) is not load.
+    app.addHook('onReady', async () => {
+      samplesAbove = 0;
+      lastSampleAt = Date.now();
+    });
     app.addHook('onClose', async () => clearInterval(sampler));
   },
   { name: 'load-shedding', dependencies: ['errors'] },

@@ -49,6 +49,8 @@ it('sheds with 503 and Retry-After while overloaded, keeps health and metrics up
   expect(shed.statusCode).toBe(503);
   expect(shed.headers['retry-after']).toBe('3');
   expect(shed.json()).toMatchObject({ error: { code: 'overloaded' } });
+  // A page on another origin can read it, and so its Retry-After.
+  expect(shed.headers['access-control-allow-origin']).toBe('*');
   expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
   const metrics = await scrape(app);
   expect(sample(metrics, 'headcount_shed_requests_total', { route: '/v1/heartbeat' })).toBe(1);
