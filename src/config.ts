@@ -108,6 +108,7 @@ const env = z
     WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
     WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
     WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+    WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   })
   .superRefine((e, ctx) => {
     if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
@@ -158,6 +159,8 @@ export interface WebhookConfig {
   retryMaxMs: number;
   /** How often each instance looks for due events, ms. */
   pollMs: number;
+  /** Delivered events are deleted this many days after delivery (dead letters are kept). */
+  retentionDays: number;
 }
 
 export interface Config {
@@ -292,6 +295,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
             retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
             pollMs: e.WEBHOOK_POLL_MS,
+            retentionDays: e.WEBHOOK_RETENTION_DAYS,
           }
         : null,
   };
