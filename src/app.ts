@@ -17,12 +17,17 @@ import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
+import { httpTimeouts } from './http-timeouts.js';
+import { RequestLogAtDebug } from './logging.js';
 import adminSurface, { AdminRoutes, corsDelegator } from './plugins/admin-surface.js';
 import errors, { frameworkErrorOptions } from './plugins/errors.js';
+import loadShedding from './plugins/load-shedding.js';
+import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
 import { routes } from './routes/index.js';
 import { pageHelmet } from './routes/security-headers.js';
+import webhooksPlugin from './webhooks/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -63,12 +68,15 @@ export async function buildApp({
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger,
+    // Request lines at debug only: no line per heartbeat at the default level.
+    logController: new RequestLogAtDebug(),
     // Creating an embedded database directory on a first start can take tens of seconds.
     pluginTimeout: 120_000,
     bodyLimit: bodyLimitBytes,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },
     trustProxy: trustProxyOption(config.trustProxy),
+    ...httpTimeouts(config.http),
     // Unknown fields are dropped rather than refused, so older servers accept newer clients.
     ajv: { customOptions: { removeAdditional: 'all' } },
     ...frameworkErrorOptions,
@@ -77,6 +85,7 @@ export async function buildApp({
   app.decorate('config', config);
   app.decorate('readinessChecks', []);
   await app.register(errors);
+  await app.register(metricsPlugin);
 
   // sendBeacon with a string body sends text/plain, which needs no CORS preflight.
   app.addContentTypeParser(
@@ -87,11 +96,14 @@ export async function buildApp({
 
   const adminRoutes = new AdminRoutes();
   await app.register(cors, { delegator: corsDelegator(config, adminRoutes) });
+  // After CORS, so that a page can read the Retry-After of a 503 overloaded.
+  await app.register(loadShedding, { config });
 
   await app.register(storePlugin, { config, store });
   await app.register(dbPlugin, { config, database });
   await app.register(snapshotPlugin, { config });
   await app.register(presenceToken, { config });
+  await app.register(webhooksPlugin, { config });
 
   // The per-address limit is kept in this process, so a heartbeat stays one Redis round trip; each
   // instance counts its own requests (rule 8: it only stops floods far beyond what people send).

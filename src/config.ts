@@ -151,6 +151,7 @@ const env = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
     REDIS_URL: optionalUrl(
       /^rediss?:\/\/.+/,
       'a redis:// or rediss:// URL (comma-separated with REDIS_CLUSTER=true)',
@@ -205,11 +206,60 @@ const env = z
       .min(1, 'must be at least 1')
       .max(10_000, 'must be at most 10000')
       .default(10),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
+    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    SHED_EVENT_LOOP_DELAY_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int()
+      .min(0, 'must be 0 (off) or more')
+      .max(60_000)
+      .default(1_000),
+    SHED_RETRY_AFTER_S: seconds(5, 600),
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
     SNAPSHOT_ENABLED: flag(true),
+    WEBHOOK_URL: optionalUrl(/^https?:\/\/[^,]+$/, 'an http:// or https:// URL'),
+    WEBHOOK_SECRET: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || isWebhookSecret(v), {
+        message: 'must be whsec_ followed by 24 to 64 bytes in base64 (Standard Webhooks)',
+      }),
+    WEBHOOK_THRESHOLDS: z
+      .string()
+      .default('')
+      .refine((v) => v.trim() === '' || v.split(',').every((n) => /^\s*[1-9]\d{0,8}\s*$/.test(n)), {
+        message: 'must be whole numbers of sessions (at least 1), comma-separated',
+      }),
+    WEBHOOK_HYSTERESIS: z.coerce
+      .number({ error: 'must be a fraction between 0 and 0.9' })
+      .min(0, 'must be at least 0')
+      .max(0.9, 'must be at most 0.9')
+      .default(0.1),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(18),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+    WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   })
   .superRefine((e, ctx) => {
+    if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HTTP_REQUEST_TIMEOUT_MS'],
+        message: `must be at least HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}): a request includes its headers`,
+      });
+    }
+    if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_SECRET'],
+        message: 'must be set when WEBHOOK_URL is (whsec_ followed by a base64 key)',
+      });
+    }
     if (e.HEARTBEAT_TTL_S <= e.HEARTBEAT_INTERVAL_S) {
       ctx.addIssue({
         code: 'custom',
@@ -243,10 +293,34 @@ export interface PresenceSecret {
 /** Fastify's trustProxy: false, a hop count, or trusted proxy addresses and CIDR ranges. */
 export type TrustProxy = false | number | string[];
 
+/** Where webhooks go, how they are signed and retried; thresholds for room.threshold. */
+export interface WebhookConfig {
+  url: string;
+  /** Standard Webhooks secret, whsec_… */
+  secret: string;
+  /** Session counts that send room.threshold when crossed, ascending. */
+  thresholds: number[];
+  /** A room above a threshold T is below again when its sessions fall under T × (1 − hysteresis). */
+  hysteresis: number;
+  /** Longest wait for a receiver's answer, per attempt, ms. */
+  timeoutMs: number;
+  /** Attempts before an event is dead (kept, visible to the admin, no longer retried). */
+  maxAttempts: number;
+  /** Delay before the first retry, ms; doubles each attempt (with jitter) up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often each instance looks for due events, ms. */
+  pollMs: number;
+  /** Delivered events are deleted this many days after delivery (dead letters are kept). */
+  retentionDays: number;
+}
+
 export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** auto: pretty in a terminal (when pino-pretty is installed), JSON lines otherwise. */
+  logFormat: 'auto' | 'json' | 'pretty';
   redis: { urls: string[]; cluster: boolean; prefix: string; timeoutMs: number } | null;
   /** Key prefix, also used by the embedded store. */
   prefix: string;
@@ -273,8 +347,33 @@ export interface Config {
   adminCorsOrigins: string[];
   /** Signed rooms; null when neither PRESENCE_SECRET nor PRESENCE_PUBLIC_KEYS is set (all open). */
   signedRooms: SignedRoomsConfig | null;
+  /** Bounds on what a client may make the server wait for, ms. */
+  http: {
+    /** Until the request's headers are complete. */
+    headersTimeoutMs: number;
+    /** Until the whole request (headers and body) is in. */
+    requestTimeoutMs: number;
+    /** A keep-alive connection with no request, or a socket with no activity, is closed after this. */
+    idleTimeoutMs: number;
+  };
+  /**
+   * Load shedding: past this mean event-loop delay (ms, sampled every 250 ms), requests other than
+   * health and metrics get 503 with Retry-After retryAfterS; 0 turns it off.
+   */
+  shed: { eventLoopDelayMs: number; retryAfterS: number };
+  /** Longest wait for an archive read or a readiness check of the database, ms. */
+  databaseTimeoutMs: number;
   countBots: boolean;
   snapshot: { cron: string; enabled: boolean };
+  /** null when WEBHOOK_URL is unset: no events are written or sent. */
+  webhook: WebhookConfig | null;
+}
+
+function isWebhookSecret(value: string): boolean {
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
+  if (!key) return false;
+  const bytes = Buffer.from(key, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
 }
 
 export interface SignedRoomsConfig {
@@ -321,6 +420,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     redis: e.REDIS_URL
       ? {
           urls: e.REDIS_URL.split(',').map((u) => u.trim()),
@@ -362,7 +462,35 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
             rooms: e.SIGNED_ROOMS ?? ['*'],
           }
         : null,
+    http: {
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+    },
+    databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
+    shed: { eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS, retryAfterS: e.SHED_RETRY_AFTER_S },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET
+        ? {
+            url: e.WEBHOOK_URL,
+            secret: e.WEBHOOK_SECRET,
+            thresholds: [
+              ...new Set(
+                e.WEBHOOK_THRESHOLDS.split(',')
+                  .filter((n) => n.trim() !== '')
+                  .map(Number),
+              ),
+            ].sort((a, b) => a - b),
+            hysteresis: e.WEBHOOK_HYSTERESIS,
+            timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+            maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+            retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+            retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
+            pollMs: e.WEBHOOK_POLL_MS,
+            retentionDays: e.WEBHOOK_RETENTION_DAYS,
+          }
+        : null,
   };
 }

@@ -34,6 +34,7 @@ export const errorStatus = {
   internal: 500,
   store_unavailable: 503,
   database_unavailable: 503,
+  overloaded: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { loggerOptions } from './logging.js';
 
 function readConfig() {
   try {
@@ -14,8 +15,9 @@ function readConfig() {
 }
 
 const config = readConfig();
-const app = await buildApp({ config, logger: { level: config.logLevel } });
+const app = await buildApp({ config, logger: loggerOptions(config) });
 
+// The one line that ever shows the admin token (redacted everywhere else).
 if (config.adminTokenGenerated) {
   app.log.warn(`ADMIN_TOKEN is not set; this run's admin token is ${config.adminToken}`);
 }

@@ -2,7 +2,8 @@
 // Needs the `store` and `db` decorations.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { type SnapshotJob, startSnapshotJob } from './snapshot.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { type SnapshotJob, type SnapshotRun, startSnapshotJob } from './snapshot.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,7 +13,7 @@ declare module 'fastify' {
 }
 
 export interface SnapshotPluginOptions {
-  config: Pick<Config, 'snapshot'>;
+  config: Pick<Config, 'snapshot' | 'webhook'>;
 }
 
 export default fp<SnapshotPluginOptions>(
@@ -27,9 +28,36 @@ export default fp<SnapshotPluginOptions>(
       db: app.db.db,
       log: app.log.child({ job: 'snapshot' }),
       cron: config.snapshot.cron,
+      events: config.webhook
+        ? { thresholds: config.webhook.thresholds, hysteresis: config.webhook.hysteresis }
+        : undefined,
+      ...(app.hasDecorator('metrics') ? { onRun: recordRun(app.metrics) } : {}),
     });
     app.decorate('snapshot', job);
     app.addHook('onClose', async () => job.stop());
   },
   { name: 'snapshot', dependencies: ['store', 'db'] },
 );
+
+/**
+ * Snapshot runs into the metrics. The online gauges come from the instance that archived: the
+ * others drop theirs, so that across instances there is one current value (take the max).
+ */
+function recordRun(metrics: Metrics) {
+  return (run: SnapshotRun) => {
+    metrics.snapshotRuns.inc({ status: run.status });
+    if (run.status === 'skipped') {
+      metrics.activeRooms.reset();
+      metrics.onlineSessions.reset();
+      return;
+    }
+    metrics.snapshotSeconds.observe(run.ms / 1000);
+    if (run.status !== 'ok') return;
+    metrics.snapshotRows.inc(run.written);
+    metrics.snapshotLastSuccess.set(run.at / 1000);
+    if (run.online) {
+      metrics.activeRooms.set(run.online.rooms);
+      metrics.onlineSessions.set(run.online.sessions);
+    }
+  };
+}

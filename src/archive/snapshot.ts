@@ -6,6 +6,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
 import type { ArchiveSource, RoomReading } from '../presence/store.js';
+import { withTimeout } from '../timeout.js';
+import type { EventRules } from '../webhooks/events.js';
 import { writeReadings } from './writer.js';
 
 export const SNAPSHOT_LOCK = 'snapshot';
@@ -31,6 +33,8 @@ export interface SnapshotDeps {
    * run while this instance still holds the lock; its readings then stay in the store.
    */
   writeTimeoutMs?: number;
+  /** Write webhook events with the snapshot by these rules (webhooks on); absent: none. */
+  events?: EventRules | undefined;
 }
 
 export interface SnapshotRun {
@@ -41,6 +45,8 @@ export interface SnapshotRun {
   rooms: number;
   /** Snapshot rows written. */
   written: number;
+  /** Of the rooms read, those with at least one online session, and their online sessions (ok runs). */
+  online?: { rooms: number; sessions: number };
   /** Duration, ms. */
   ms: number;
   /** Where the time went, ms: reading the store, writing the database, committing to the store. */
@@ -93,8 +99,9 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     const t1 = performance.now();
     const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     const written = await withTimeout(
-      writeReadings(deps.db, readings),
+      writeReadings(deps.db, readings, { events: deps.events }),
       deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
+      'the database',
     );
     // Only what is safely in PostgreSQL may leave the store.
     const t2 = performance.now();
@@ -102,6 +109,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     ok = true;
     const run: SnapshotRun = {
       ...result('ok', readings.length, written.snapshots),
+      online: online(readings),
       phases: {
         readMs: Math.round(t1 - t0),
         writeMs: Math.round(t2 - t1),
@@ -113,6 +121,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
         rooms: run.rooms,
         written: run.written,
         entries: written.entries,
+        events: written.events,
         ms: run.ms,
         ...run.phases,
       },
@@ -155,6 +164,8 @@ export interface SnapshotJob {
 export interface SnapshotJobOptions extends Omit<SnapshotDeps, 'lockTtlMs' | 'holdLockOnSuccess'> {
   /** node-cron expression; a leading seconds field is allowed. */
   cron: string;
+  /** Told of every run (metrics). */
+  onRun?: (run: SnapshotRun) => void;
 }
 
 /**
@@ -180,6 +191,7 @@ export function startSnapshotJob(options: SnapshotJobOptions): SnapshotJob {
         lastRun = r;
         runs[r.status] += 1;
         if (r.status === 'ok') lastSuccess = r;
+        options.onRun?.(r);
         return r;
       })
       .finally(() => {
@@ -213,16 +225,14 @@ function shortestGapMs(task: ScheduledTask): number {
   return Number.isFinite(gap) && gap > 0 ? gap : 60_000;
 }
 
-/** The promise, or a rejection once timeoutMs has passed (the work itself is not cancelled). */
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the database did not answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+function online(readings: readonly RoomReading[]): { rooms: number; sessions: number } {
+  let rooms = 0;
+  let sessions = 0;
+  for (const r of readings) {
+    if (r.sessions > 0) rooms += 1;
+    sessions += r.sessions;
+  }
+  return { rooms, sessions };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

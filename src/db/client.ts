@@ -40,6 +40,11 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Largest number of pooled PostgreSQL connections (default 10). */
   maxConnections?: number;
+  /**
+   * PostgreSQL's statement_timeout for the pool, ms: the server cancels a statement running
+   * longer (a lock wait, a runaway query). Migrations are not bound by it.
+   */
+  statementTimeoutMs?: number;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
@@ -70,7 +75,10 @@ async function openPostgres(
     max: options.maxConnections ?? 10,
     // Fail fast when the server is away: the snapshot job retries next period anyway.
     connect_timeout: 10,
-    connection,
+    connection: {
+      ...connection,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    },
     onnotice: () => {},
   });
   const db: Db = drizzlePostgres(client, { schema });

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type {} from '../routes/health.js';
+import { withTimeout } from '../timeout.js';
 import { type Database, openDatabase } from './client.js';
 
 declare module 'fastify' {
@@ -12,7 +13,7 @@ declare module 'fastify' {
 }
 
 export interface DbPluginOptions {
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>;
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'databaseTimeoutMs'>;
   /** A database opened by the caller (tests share one per file); it is not closed with the app. */
   database?: Database;
 }
@@ -21,7 +22,11 @@ export default fp<DbPluginOptions>(
   async (app, { config, database }) => {
     const db =
       database ??
-      (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+      (await openDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        statementTimeoutMs: config.databaseTimeoutMs,
+      }));
     if (!database) {
       app.log.info(
         db.kind === 'pglite'
@@ -33,7 +38,11 @@ export default fp<DbPluginOptions>(
     app.decorate('db', db);
     // /readyz asks the database too, when the app keeps readiness checks.
     if (app.hasDecorator('readinessChecks')) {
-      app.readinessChecks.push({ name: 'database', check: () => db.ping() });
+      // Bounded: a database that hangs (not only one that refuses) makes /readyz say 503.
+      app.readinessChecks.push({
+        name: 'database',
+        check: () => withTimeout(db.ping(), config.databaseTimeoutMs, 'the database'),
+      });
     }
   },
   { name: 'db' },

@@ -2,6 +2,7 @@
 // in-process store otherwise. Closed with the app.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
+import { instrumentStore } from '../metrics/metrics.js';
 import { cachedCounts } from '../presence/count-cache.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
@@ -49,8 +50,10 @@ export default fp<StorePluginOptions>(
     } else {
       app.log.info('presence store: Redis');
     }
-    app.decorate<PresenceCounter>('store', cachedCounts(store, config.countCacheMs));
-    app.decorate<ArchiveSource>('archiveSource', store);
+    // Timed at the store boundary for /metrics, whatever the store is.
+    const timed = app.hasDecorator('metrics') ? instrumentStore(store, app.metrics) : store;
+    app.decorate<PresenceCounter>('store', cachedCounts(timed, config.countCacheMs));
+    app.decorate<ArchiveSource>('archiveSource', timed);
     app.addHook('onClose', async () => store.close());
   },
   { name: 'store' },

@@ -4,6 +4,7 @@ import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
+import { withTimeout } from '../timeout.js';
 import { errorResponses } from './schemas.js';
 
 /** `from` or `to` in the query string. */
@@ -144,10 +145,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** Runs a database read; a database that does not answer becomes 503 database_unavailable. */
-export async function fromDatabase<T>(read: () => Promise<T>): Promise<T> {
+/**
+ * Runs a database read; a database that is down, or does not answer within timeoutMs
+ * (DATABASE_TIMEOUT_MS), becomes 503 database_unavailable.
+ */
+export async function fromDatabase<T>(read: () => Promise<T>, timeoutMs: number): Promise<T> {
   try {
-    return await read();
+    return await withTimeout(read(), timeoutMs, 'the database');
   } catch (err) {
     if (!isDatabaseUnavailable(err)) throw err;
     throw new HttpError(

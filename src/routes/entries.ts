@@ -54,13 +54,15 @@ const entriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { room } = request.params;
       const { fromMs, toMs } = parseRange(request.query, defaultSpanMs);
-      const entries = await fromDatabase(() =>
-        readJoinsByEntry(app.db.db, {
-          room,
-          from: new Date(fromMs),
-          to: new Date(toMs),
-          limit: request.query.limit,
-        }),
+      const entries = await fromDatabase(
+        () =>
+          readJoinsByEntry(app.db.db, {
+            room,
+            from: new Date(fromMs),
+            to: new Date(toMs),
+            limit: request.query.limit,
+          }),
+        app.config.databaseTimeoutMs,
       );
       return sendJsonOrCsv(
         request,

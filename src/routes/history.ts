@@ -132,8 +132,9 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       const points = (
-        await fromDatabase(() =>
-          readHistory(app.db.db, { room, from: new Date(from), to: new Date(toMs), step }),
+        await fromDatabase(
+          () => readHistory(app.db.db, { room, from: new Date(from), to: new Date(toMs), step }),
+          app.config.databaseTimeoutMs,
         )
       ).map(toPoint);
       return sendJsonOrCsv(

@@ -8,11 +8,14 @@ import entriesRoutes from './entries.js';
 import healthRoutes from './health.js';
 import heartbeatRoutes from './heartbeat.js';
 import historyRoutes from './history.js';
+import metricsRoutes from './metrics.js';
 import periodsRoutes from './periods.js';
 import roomsRoutes from './rooms.js';
+import webhooksRoutes from './webhooks.js';
 
 export const routes: FastifyPluginAsync[] = [
   healthRoutes,
+  metricsRoutes,
   heartbeatRoutes,
   countRoutes,
   badgeRoutes,
@@ -22,4 +25,5 @@ export const routes: FastifyPluginAsync[] = [
   historyRoutes,
   periodsRoutes,
   entriesRoutes,
+  webhooksRoutes,
 ];

@@ -103,13 +103,15 @@ const periodsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { room } = request.params;
       const { fromMs, toMs } = parseRange(request.query, defaultSpanMs);
       const periods = (
-        await fromDatabase(() =>
-          readLivePeriods(app.db.db, {
-            room,
-            from: new Date(fromMs),
-            to: new Date(toMs),
-            limit: request.query.limit,
-          }),
+        await fromDatabase(
+          () =>
+            readLivePeriods(app.db.db, {
+              room,
+              from: new Date(fromMs),
+              to: new Date(toMs),
+              limit: request.query.limit,
+            }),
+          app.config.databaseTimeoutMs,
         )
       ).map(toPeriod);
       return sendJsonOrCsv(

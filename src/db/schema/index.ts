@@ -2,3 +2,4 @@
 export * from './live-periods.js';
 export * from './rollups.js';
 export * from './snapshots.js';
+export * from './webhooks.js';
