@@ -217,6 +217,18 @@ const env = z
       .max(60_000)
       .default(1_000),
     SHED_RETRY_AFTER_S: seconds(5, 600),
+    STRETCH_EVENT_LOOP_DELAY_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int()
+      .min(0, 'must be 0 (off) or more')
+      .max(60_000)
+      .optional(),
+    STRETCH_FACTOR: z.coerce
+      .number({ error: 'must be a whole number from 2 to 9' })
+      .int('must be a whole number from 2 to 9')
+      .min(2, 'must be at least 2')
+      .max(9, 'must be at most 9')
+      .default(2),
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
     SNAPSHOT_ENABLED: flag(true),
@@ -246,6 +258,17 @@ const env = z
     WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   })
   .superRefine((e, ctx) => {
+    if (
+      e.SHED_EVENT_LOOP_DELAY_MS > 0 &&
+      e.STRETCH_EVENT_LOOP_DELAY_MS !== undefined &&
+      e.STRETCH_EVENT_LOOP_DELAY_MS >= e.SHED_EVENT_LOOP_DELAY_MS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRETCH_EVENT_LOOP_DELAY_MS'],
+        message: `must be below SHED_EVENT_LOOP_DELAY_MS (${e.SHED_EVENT_LOOP_DELAY_MS}): pages are slowed before any is refused`,
+      });
+    }
     if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -360,7 +383,13 @@ export interface Config {
    * Load shedding: past this mean event-loop delay (ms, sampled every 250 ms), requests other than
    * health and metrics get 503 with Retry-After retryAfterS; 0 turns it off.
    */
-  shed: { eventLoopDelayMs: number; retryAfterS: number };
+  shed: {
+    eventLoopDelayMs: number;
+    retryAfterS: number;
+    /** Past this delay (ms; 0 = off), sustained, heartbeats are told an interval stretchFactor times longer. */
+    stretchEventLoopDelayMs: number;
+    stretchFactor: number;
+  };
   /** Longest wait for an archive read or a readiness check of the database, ms. */
   databaseTimeoutMs: number;
   countBots: boolean;
@@ -468,7 +497,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
     },
     databaseTimeoutMs: e.DATABASE_TIMEOUT_MS,
-    shed: { eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS, retryAfterS: e.SHED_RETRY_AFTER_S },
+    shed: {
+      eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS,
+      retryAfterS: e.SHED_RETRY_AFTER_S,
+      // Unset: a quarter of the shedding limit (250 ms by default).
+      stretchEventLoopDelayMs:
+        e.STRETCH_EVENT_LOOP_DELAY_MS ?? Math.floor(e.SHED_EVENT_LOOP_DELAY_MS / 4),
+      stretchFactor: e.STRETCH_FACTOR,
+    },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
     webhook:

@@ -76,6 +76,23 @@ describe('configuration', () => {
     ]);
   });
 
+  it('slows pages down before shedding: the stretch limit must be below the shedding one', () => {
+    expect(loadConfig({}).shed).toMatchObject({
+      eventLoopDelayMs: 1000,
+      stretchEventLoopDelayMs: 250,
+      stretchFactor: 2,
+    });
+    expect(loadConfig({ SHED_EVENT_LOOP_DELAY_MS: '100' }).shed.stretchEventLoopDelayMs).toBe(25);
+    expect(
+      problemsOf({ SHED_EVENT_LOOP_DELAY_MS: '100', STRETCH_EVENT_LOOP_DELAY_MS: '100' }),
+    ).toEqual([
+      'STRETCH_EVENT_LOOP_DELAY_MS="100": must be below SHED_EVENT_LOOP_DELAY_MS (100): pages are slowed before any is refused',
+    ]);
+    expect(problemsOf({ STRETCH_FACTOR: '10' })).toEqual([
+      'STRETCH_FACTOR="10": must be at most 9',
+    ]);
+  });
+
   it('stops the server at start with one line per problem and exit code 1', async () => {
     const failed = await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       env: { PATH: process.env.PATH, PORT: '99999', LEAVE_GRACE_S: 'soon' },

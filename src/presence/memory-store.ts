@@ -197,7 +197,8 @@ export class MemoryPresenceStore implements PresenceStore {
       };
     }
     const live = room.live!;
-    const deadline = now + (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs);
+    const ttlMs = (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * (hb.stretch ?? 1);
+    const deadline = now + ttlMs;
     room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
     if (previous?.viewer !== viewer) live.uniques.add(viewer);
     const joined = previous === undefined;

@@ -119,7 +119,9 @@ export class PresenceModel {
       r.live = { ...newPeaks(now), start: now, joins: 0, seen: new Set() };
     }
     const live = r.live!;
-    const ttlMs = hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs;
+    const ttlMs =
+      (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) *
+      (hb.stretch ?? 1);
     r.sessions.set(hb.session, { deadline: now + ttlMs, state: hb.state, viewer, lastBeat: now });
     live.seen.add(viewer);
     if (joined) {

@@ -111,6 +111,7 @@ export class RedisPresenceStore implements PresenceStore {
           hb.entry ?? '',
           k.tabsPrefix,
           hb.limitViewerSessions ? (rules.maxSessionsPerViewer ?? 0) : 0,
+          hb.stretch ?? 1,
         ),
       );
       // Once per room (again after the archive forgot it): the room index is a key of its own

@@ -36,6 +36,11 @@ export interface Heartbeat {
    * heartbeat that would give it one more is refused (too_many_sessions).
    */
   limitViewerSessions?: boolean | undefined;
+  /**
+   * Under load the service tells pages a longer interval, and the session's ttl is stretched by
+   * the same whole factor (1–9, default 1), so its deadline stays three intervals away.
+   */
+  stretch?: number | undefined;
 }
 
 export interface Peak {

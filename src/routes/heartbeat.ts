@@ -45,15 +45,24 @@ interface Timing {
   ttlS: number;
 }
 
-/** The heartbeat response, built in one object on the hot path. */
+/** The heartbeat response, built in one object on the hot path; under load stretch > 1. */
 const answer = (
   room: string,
   session: string,
   timing: Timing,
+  stretch: number,
   sessions: number,
   viewers: number,
   counted: boolean,
-) => ({ room, session, sessions, viewers, interval: timing.intervalS, ttl: timing.ttlS, counted });
+) => ({
+  room,
+  session,
+  sessions,
+  viewers,
+  interval: timing.intervalS * stretch,
+  ttl: timing.ttlS * stretch,
+  counted,
+});
 
 /**
  * isbot's pattern is long and a page's User-Agent repeats on every heartbeat, so the answer is
@@ -115,9 +124,11 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const timing = state === 'visible' ? visible : hidden;
       if (!countBots && isBot(request.headers['user-agent'])) {
         const count = await app.store.count(room);
-        return answer(room, session, timing, count.sessions, count.viewers, false);
+        return answer(room, session, timing, 1, count.sessions, count.viewers, false);
       }
       const limitViewerSessions = request.signedRoom;
+      // Under load pages are told to come back less often, and stay counted as long (rule 5).
+      const stretch = app.heartbeatStretch();
       const outcome = await app.store.heartbeat({
         room,
         session,
@@ -125,9 +136,10 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         state,
         entry,
         limitViewerSessions,
+        stretch,
       });
       if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
-      return answer(room, session, timing, outcome.sessions, outcome.viewers, true);
+      return answer(room, session, timing, stretch, outcome.sessions, outcome.viewers, true);
     },
   );
 

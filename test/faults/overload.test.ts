@@ -1,7 +1,8 @@
-// An overloaded instance sheds load: past SHED_EVENT_LOOP_DELAY_MS of event-loop delay, sustained, requests
+// An overloaded instance first slows its pages down (past STRETCH_EVENT_LOOP_DELAY_MS it tells them a
+// longer interval and ttl), then sheds load: past SHED_EVENT_LOOP_DELAY_MS of event-loop delay, sustained, requests
 // get 503 overloaded with Retry-After (health and metrics still answer), and it serves again once
 // the delay is gone.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeat, openApp, type TestApp } from '../support/app.js';
 import { sample, scrape } from '../support/metrics.js';
 
@@ -61,4 +62,38 @@ it('sheds with 503 and Retry-After while overloaded, keeps health and metrics up
   // The delay is sampled every 250 ms: a quiet half second later the instance serves again.
   await new Promise((resolve) => setTimeout(resolve, 600));
   expect((await heartbeat(app, { room: 'load', session: 'session-load-3' })).statusCode).toBe(200);
+});
+
+describe('before shedding, a loaded instance slows its pages down', () => {
+  let slow: TestApp;
+  beforeAll(async () => {
+    slow = await openApp({
+      SHED_EVENT_LOOP_DELAY_MS: '5000',
+      STRETCH_EVENT_LOOP_DELAY_MS: '60',
+      STRETCH_FACTOR: '3',
+      HEARTBEAT_INTERVAL_S: '1',
+      HEARTBEAT_TTL_S: '2',
+    });
+  });
+  afterAll(() => slow.close());
+
+  it('tells heartbeats a stretched interval and ttl, keeps those sessions as long, and stops once the load is gone', async () => {
+    const app = slow.app;
+    const quiet = await heartbeat(app, { room: 'stretch', session: 'session-quiet-1' });
+    expect(quiet.json()).toMatchObject({ interval: 1, ttl: 2 });
+
+    await overload(1_200, 100);
+    const loaded = await heartbeat(app, { room: 'stretch', session: 'session-loaded-1' });
+    expect(loaded.statusCode, loaded.body).toBe(200);
+    expect(loaded.json()).toMatchObject({ interval: 3, ttl: 6, sessions: 2 });
+
+    // Past the configured ttl the quiet page is gone; the stretched one, told 6 s, is not.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const count = (await app.inject({ url: '/v1/rooms/stretch/count' })).json();
+    expect(count).toMatchObject({ sessions: 1, viewers: 1 });
+
+    // The load is gone: pages are told the configured timings again.
+    const again = await heartbeat(app, { room: 'stretch', session: 'session-quiet-2' });
+    expect(again.json()).toMatchObject({ interval: 1, ttl: 2 });
+  });
 });

@@ -70,6 +70,7 @@ class HeartbeatCommand implements Command {
     readonly state: SessionState,
     readonly entry: string | undefined,
     readonly limitViewerSessions: boolean,
+    readonly stretch: number,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
@@ -80,6 +81,7 @@ class HeartbeatCommand implements Command {
       state: this.state,
       entry: this.entry,
       limitViewerSessions: this.limitViewerSessions,
+      stretch: this.stretch,
     };
     const got = await r.store.heartbeat(hb);
     expect(got).toEqual(m.model.heartbeat(got.at, hb));
@@ -89,7 +91,7 @@ class HeartbeatCommand implements Command {
     }
   }
   toString = () =>
-    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions})`;
+    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch})`;
 }
 
 class LeaveCommand implements Command {
@@ -184,8 +186,13 @@ const heartbeats = fc
     fc.constantFrom<SessionState>('visible', 'hidden'),
     fc.constantFrom(...ENTRIES),
     fc.boolean(),
+    // Mostly the configured timings; now and then stretched, as under load.
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constant(1) },
+      { weight: 1, arbitrary: fc.constantFrom(2, 3) },
+    ),
   )
-  .map(([ro, s, v, st, e, limit]) => new HeartbeatCommand(ro, s, v, st, e, limit));
+  .map(([ro, s, v, st, e, limit, k]) => new HeartbeatCommand(ro, s, v, st, e, limit, k));
 
 const commands = [
   heartbeats,

@@ -3,8 +3,9 @@
   joins and live period. One call per heartbeat; all times are Redis TIME.
 
   Input:
-    KEYS[1] session key         string: flag .. viewer member; flag 'v'|'h' is the state, 'V'|'H'
-                                the same after a leave; expires KEY_SLACK_MS after the deadline
+    KEYS[1] session key         string: flag .. stretch .. viewer member; flag 'v'|'h' is the
+                                state, 'V'|'H' the same after a leave; stretch '1'-'9' the factor
+                                of its ttl; expires KEY_SLACK_MS after the deadline
     KEYS[2] visible sessions    zset: session -> deadline ms
     KEYS[3] hidden sessions     zset: session -> deadline ms
     KEYS[4] viewers             zset: viewer -> latest deadline ms of its sessions
@@ -24,6 +25,7 @@
     ARGV[9] tabs key prefix     per-viewer sorted sets (see lib.lua)
     ARGV[10] max viewer sessions a viewer may hold at most this many online sessions (signed
                                 rooms); 0 for no limit
+    ARGV[11] stretch            1-9: the ttl is this many times the state's ttl (under load)
 
   Output: {accepted (0|1), sessions, viewers, joined (0|1), now ms, created (0|1), retry after ms,
            refused because (0 accepted | 1 too fast | 2 too many sessions of the viewer)}
@@ -42,12 +44,14 @@ local closedKey    = KEYS[8]
 local session      = ARGV[1]
 local viewer       = ARGV[2]
 local state        = ARGV[3]
-local ttlMs        = tonumber(state == 'v' and ARGV[4] or ARGV[5])
+local baseTtlMs    = tonumber(state == 'v' and ARGV[4] or ARGV[5])
 local intervalMs   = tonumber(state == 'v' and ARGV[6] or ARGV[7])
 local minGapMs     = math.floor(intervalMs / 3)
 local entry        = ARGV[8]
 local tabsPrefix   = ARGV[9]
 local maxSessions  = tonumber(ARGV[10])
+local stretch      = ARGV[11]
+local ttlMs        = baseTtlMs * tonumber(stretch)
 
 local now = clock()
 local stateKey, otherKey = visibleKey, hiddenKey
@@ -55,21 +59,22 @@ if state == 'h' then stateKey, otherKey = hiddenKey, visibleKey end
 
 -- The session as its latest heartbeat or leave left it; online while its deadline is not past.
 local value = redis.call('GET', sessionKey)
-local previousState, previousViewer, hasLeft, previousDeadline
+local previousState, previousStretch, previousViewer, hasLeft, previousDeadline
 if value then
   local flag = string.sub(value, 1, 1)
   previousState = string.lower(flag)
   hasLeft = flag ~= previousState
-  previousViewer = string.sub(value, 2)
+  previousStretch = tonumber(string.sub(value, 2, 2))
+  previousViewer = string.sub(value, 3)
   previousDeadline = tonumber(redis.call('ZSCORE', previousState == 'v' and visibleKey or hiddenKey, session))
   if previousDeadline and previousDeadline < now then previousDeadline = nil end
 end
 local online = previousDeadline ~= nil
 
--- Too soon after its latest heartbeat in the same state (deadline = that heartbeat + ttl).
--- A leave or a change of state is never too soon.
+-- Too soon after its latest heartbeat in the same state (deadline = that heartbeat + the ttl it
+-- was given). A leave or a change of state is never too soon.
 if online and not hasLeft and previousState == state then
-  local elapsedMs = now - (previousDeadline - ttlMs)
+  local elapsedMs = now - (previousDeadline - baseTtlMs * previousStretch)
   if elapsedMs < minGapMs then return {0, 0, 0, 0, now, 0, minGapMs - elapsedMs, 1} end
 end
 
@@ -101,7 +106,7 @@ redis.call('ZREMRANGEBYSCORE', hiddenKey, '-inf', '(' .. ms(now))
 redis.call('ZREMRANGEBYSCORE', viewersKey, '-inf', '(' .. ms(now))
 
 local deadline = now + ttlMs
-redis.call('SET', sessionKey, state .. viewer, 'PX', ttlMs + KEY_SLACK_MS)
+redis.call('SET', sessionKey, state .. stretch .. viewer, 'PX', ttlMs + KEY_SLACK_MS)
 redis.call('ZADD', stateKey, deadline, session)
 if online and previousState ~= state then redis.call('ZREM', otherKey, session) end
 

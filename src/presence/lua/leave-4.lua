@@ -4,7 +4,7 @@
   its next heartbeat is never too soon. Unknown or expired sessions are fine. Redis TIME.
 
   Input:
-    KEYS[1] session key         string: flag .. viewer member (see heartbeat-8.lua)
+    KEYS[1] session key         string: flag .. stretch .. viewer member (see heartbeat-8.lua)
     KEYS[2] visible sessions    zset: session -> deadline ms
     KEYS[3] hidden sessions     zset: session -> deadline ms
     KEYS[4] viewers             zset: viewer -> latest deadline ms of its sessions
@@ -29,13 +29,14 @@ local value = redis.call('GET', sessionKey)
 if not value then return {0, now} end
 
 local state = string.lower(string.sub(value, 1, 1))
-local viewer = string.sub(value, 2)
+local stretch = string.sub(value, 2, 2)
+local viewer = string.sub(value, 3)
 local stateKey = state == 'v' and visibleKey or hiddenKey
 local deadline = tonumber(redis.call('ZSCORE', stateKey, session))
 if not deadline or deadline < now then return {0, now} end
 
 local left = math.min(deadline, now + graceMs)
-redis.call('SET', sessionKey, string.upper(state) .. viewer, 'PX', ms(left - now + KEY_SLACK_MS))
+redis.call('SET', sessionKey, string.upper(state) .. stretch .. viewer, 'PX', ms(left - now + KEY_SLACK_MS))
 if left < deadline then
   redis.call('ZADD', stateKey, 'XX', left, session)
   moveViewer(viewersKey, tabsPrefix .. viewer, viewer, session, left, now)
