@@ -3,11 +3,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoomCount } from '../presence/store.js';
 
-/** Every field of the count but the time of its reading, so that 304 really happens. */
-export const countTag = ({ at: _readAt, ...counts }: RoomCount) =>
+const tagOf = ({ at: _readAt, ...counts }: RoomCount) =>
   `W/"${Object.values(counts)
     .flatMap((v) => (typeof v === 'object' && v !== null ? Object.values(v) : [v]))
     .join('.')}"`;
+
+/** Tags made already: a cached count is one object answered many times, tagged once. */
+const tags = new WeakMap<RoomCount, string>();
+
+/** Every field of the count but the time of its reading, so that 304 really happens. */
+export function countTag(count: RoomCount): string {
+  let tag = tags.get(count);
+  if (tag === undefined) {
+    tag = tagOf(count);
+    tags.set(count, tag);
+  }
+  return tag;
+}
 
 /** Sets the cache headers; true when a 304 was sent and the handler has nothing more to do. */
 export function notModified(

@@ -10,13 +10,25 @@ import { Count, errorResponses, fieldRules, publicRoute, RoomParams } from './sc
 const maxRooms = 100;
 const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-/** A count as the API answers it: the store's fields, with times as ISO 8601. */
-export const countBody = (room: string, { peak, at, ...counts }: RoomCount) => ({
+const bodyOf = (room: string, { peak, at, ...counts }: RoomCount) => ({
   room,
   ...counts,
   peak: { ...peak, at: peak.at === null ? null : new Date(peak.at).toISOString() },
   at: new Date(at).toISOString(),
 });
+
+/** Bodies made already: a cached count is one object (of one room) answered many times. */
+const bodies = new WeakMap<RoomCount, ReturnType<typeof bodyOf>>();
+
+/** A count as the API answers it: the store's fields, with times as ISO 8601. */
+export function countBody(room: string, count: RoomCount): ReturnType<typeof bodyOf> {
+  let body = bodies.get(count);
+  if (body === undefined || body.room !== room) {
+    body = bodyOf(room, count);
+    bodies.set(count, body);
+  }
+  return body;
+}
 
 const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const maxAgeS = app.config.countMaxAgeS;
