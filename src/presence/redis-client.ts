@@ -11,6 +11,12 @@ export interface RedisSettings {
 
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Commands that are sent in batches already (a tick's heartbeats, one call per hash slot): ioredis
+ * would auto-pipeline them by their first argument, the number of keys, not by their keys' slot.
+ */
+const batchedCommands = ['hcHeartbeats'];
+
 const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 2_000);
 
 export function createRedisClient(settings: RedisSettings): RedisClient {
@@ -20,6 +26,7 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
     commandTimeout: settings.timeoutMs,
     connectTimeout: Math.max(settings.timeoutMs, 1_000),
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: batchedCommands,
     retryStrategy: reconnectDelayMs,
   };
   if (!settings.cluster) return new Redis(settings.urls[0]!, options);
@@ -31,6 +38,7 @@ export function createRedisClient(settings: RedisSettings): RedisClient {
   return new Cluster(nodes, {
     enableOfflineQueue: false,
     enableAutoPipelining: true,
+    autoPipeliningIgnoredCommands: batchedCommands,
     clusterRetryStrategy: reconnectDelayMs,
     redisOptions: {
       ...options,

@@ -3,12 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster, type Result } from 'ioredis';
+import {
+  type HeartbeatCall,
+  heartbeatCalls,
+  type QueuedHeartbeat,
+  roomSlot,
+  TickQueue,
+} from './heartbeat-batches.js';
 import { lockKey, roomIndexKey, roomKeys, viewerMember } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import {
   commitPayload,
   parseCount,
-  parseHeartbeat,
+  parseHeartbeats,
   parseLeave,
   parseReading,
   type Reply,
@@ -39,7 +46,10 @@ const archiveBatchSize = 100;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    hcHeartbeat(...keysAndArgs: (string | number)[]): Result<number[], Context>;
+    hcHeartbeats(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<number[], Context>;
     hcLeave(...keysAndArgs: (string | number)[]): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<Reply[], Context>;
@@ -52,7 +62,8 @@ declare module 'ioredis' {
 }
 
 function defineScripts(redis: RedisClient) {
-  redis.defineCommand('hcHeartbeat', { numberOfKeys: 8, lua: withLib('heartbeat-8.lua') });
+  // Any number of heartbeats, grouped by room: the caller passes the number of keys first.
+  redis.defineCommand('hcHeartbeats', { lua: withLib('heartbeats.lua') });
   redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: withLib('leave-4.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
   // Any number of rooms, 8 keys each: the caller passes the number of keys first.
@@ -76,6 +87,7 @@ export class RedisPresenceStore implements PresenceStore {
   readonly kind = 'redis';
   private readonly index: string;
   private readonly cluster: boolean;
+  private readonly ticks = new TickQueue((queued) => this.sendHeartbeats(queued));
 
   constructor(
     private readonly redis: RedisClient,
@@ -87,38 +99,66 @@ export class RedisPresenceStore implements PresenceStore {
     this.cluster = redis instanceof Cluster;
   }
 
+  /** Queued for the end of this event-loop tick, and sent with the others of the tick. */
   heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome> {
-    const k = roomKeys(this.prefix, hb.room);
+    return this.ticks.add(hb);
+  }
+
+  private sendHeartbeats(queued: QueuedHeartbeat[]) {
+    for (const call of heartbeatCalls(queued, this.cluster ? roomSlot : null)) {
+      void this.recordHeartbeats(call);
+    }
+  }
+
+  /** One script call for the heartbeats of a call; every one of them is answered or rejected. */
+  private async recordHeartbeats(call: HeartbeatCall): Promise<void> {
     const { rules } = this;
-    return guard(async () => {
-      const { outcome, created } = parseHeartbeat(
-        await this.redis.hcHeartbeat(
-          k.sessionPrefix + hb.session,
-          k.visible,
-          k.hidden,
-          k.viewers,
-          k.period,
-          k.live,
-          k.uniques,
-          k.closed,
+    const keys: string[] = [];
+    const args: (string | number)[] = [
+      rules.visibleTtlMs,
+      rules.hiddenTtlMs,
+      rules.visibleIntervalMs,
+      rules.hiddenIntervalMs,
+    ];
+    const queued: QueuedHeartbeat[] = [];
+    for (const [room, heartbeats] of call) {
+      const k = roomKeys(this.prefix, room);
+      keys.push(k.visible, k.hidden, k.viewers, k.period, k.live, k.uniques, k.closed);
+      args.push(k.tabsPrefix, heartbeats.length);
+      for (const q of heartbeats) {
+        const hb = q.heartbeat;
+        keys.push(k.sessionPrefix + hb.session);
+        args.push(
           hb.session,
           viewerMember(hb.session, hb.viewer),
           hb.state === 'visible' ? 'v' : 'h',
-          rules.visibleTtlMs,
-          rules.hiddenTtlMs,
-          rules.visibleIntervalMs,
-          rules.hiddenIntervalMs,
           hb.entry ?? '',
-          k.tabsPrefix,
           hb.limitViewerSessions ? (rules.maxSessionsPerViewer ?? 0) : 0,
           hb.stretch ?? 1,
-        ),
-      );
-      // Once per room (again after the archive forgot it): the room index is a key of its own
-      // slot on Cluster, so it cannot live inside the room's script.
-      if (created) await this.redis.zadd(this.index, outcome.at, hb.room);
-      return outcome;
-    });
+        );
+        queued.push(q);
+      }
+    }
+    try {
+      const results = await guard(async () => {
+        const results = parseHeartbeats(
+          await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
+          queued.length,
+        );
+        // Once per room (again after the archive forgot it): the room index is a key of its own
+        // slot on Cluster, so it cannot live inside the rooms' script.
+        const created = results.flatMap(({ created, outcome }, i) =>
+          created ? [outcome.at, queued[i]!.heartbeat.room] : [],
+        );
+        if (created.length > 0) await this.redis.zadd(this.index, ...created);
+        return results;
+      });
+      results.forEach(({ outcome }, i) => {
+        queued[i]!.resolve(outcome);
+      });
+    } catch (err) {
+      for (const q of queued) q.reject(err);
+    }
   }
 
   leave(room: string, session: string): Promise<LeaveOutcome> {

@@ -12,24 +12,25 @@ import type {
 type Flat = (string | number)[];
 export type Reply = (string | number | Flat)[];
 
-/** Zips a script's reply with the names of its output fields. */
+/** Zips a script's reply, from offset on, with the names of its output fields. */
 function named<const N extends readonly string[]>(
   names: N,
   reply: readonly unknown[],
+  offset = 0,
 ): Record<N[number], number> {
   const fields = {} as Record<N[number], number>;
   names.forEach((name: N[number], i) => {
-    fields[name] = Number(reply[i]);
+    fields[name] = Number(reply[offset + i]);
   });
   return fields;
 }
 
+/** The fields of each heartbeat in a reply of heartbeats.lua, after the store time. */
 const heartbeatFields = [
   'accepted',
   'sessions',
   'viewers',
   'joined',
-  'at',
   'created',
   'retryAfterMs',
   'refusedBecause',
@@ -37,28 +38,33 @@ const heartbeatFields = [
 
 const refusals = { 1: 'too_fast', 2: 'too_many_sessions' } as const;
 
-/** heartbeat-8.lua; `created` says the room's accumulators began (add it to the room index). */
-export function parseHeartbeat(reply: readonly unknown[]): {
-  outcome: HeartbeatOutcome;
-  created: boolean;
-} {
-  const r = named(heartbeatFields, reply);
-  const outcome: HeartbeatOutcome =
-    r.accepted === 1
-      ? {
-          accepted: true,
-          sessions: r.sessions,
-          viewers: r.viewers,
-          joined: r.joined === 1,
-          at: r.at,
-        }
-      : {
-          accepted: false,
-          reason: refusals[r.refusedBecause as 1 | 2],
-          retryAfterMs: r.retryAfterMs,
-          at: r.at,
-        };
-  return { outcome, created: r.created === 1 };
+/** heartbeats.lua, for `count` heartbeats; `created` says the room's accumulators began (add it to the room index). */
+export function parseHeartbeats(
+  reply: readonly unknown[],
+  count: number,
+): { outcome: HeartbeatOutcome; created: boolean }[] {
+  const at = Number(reply[0]);
+  const results = [];
+  for (let i = 0; i < count; i++) {
+    const r = named(heartbeatFields, reply, 1 + i * heartbeatFields.length);
+    const outcome: HeartbeatOutcome =
+      r.accepted === 1
+        ? {
+            accepted: true,
+            sessions: r.sessions,
+            viewers: r.viewers,
+            joined: r.joined === 1,
+            at,
+          }
+        : {
+            accepted: false,
+            reason: refusals[r.refusedBecause as 1 | 2],
+            retryAfterMs: r.retryAfterMs,
+            at,
+          };
+    results.push({ outcome, created: r.created === 1 });
+  }
+  return results;
 }
 
 /** leave-4.lua */

@@ -94,6 +94,39 @@ class HeartbeatCommand implements Command {
     `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch})`;
 }
 
+/**
+ * Heartbeats sent at once, as many pages beating in the same instant do: the store may answer them
+ * together (the Redis store sends a tick's heartbeats in one script call), and each answer must be
+ * the model's with the heartbeats applied one after another, in the order sent, at the store time.
+ */
+class BurstCommand implements Command {
+  constructor(readonly beats: HeartbeatCommand[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const sent = this.beats.map((b) => ({
+      room: r.rooms[b.room]!,
+      session: b.session,
+      viewer: b.viewer,
+      state: b.state,
+      entry: b.entry,
+      limitViewerSessions: b.limitViewerSessions,
+      stretch: b.stretch,
+    }));
+    const got = await Promise.all(sent.map((hb) => r.store.heartbeat(hb)));
+    // Calls for different rooms may run at different times (on Cluster, one call per slot): the
+    // model takes them in the order of their store times, and in the order sent within one time.
+    const order = sent.map((_, i) => i).sort((a, b) => got[a]!.at - got[b]!.at || a - b);
+    for (const i of order) {
+      expect(got[i]).toEqual(m.model.heartbeat(got[i]!.at, sent[i]!));
+      if (got[i]!.accepted) {
+        expect(got[i]!.viewers).toBeGreaterThanOrEqual(1);
+        expect(got[i]!.viewers).toBeLessThanOrEqual(got[i]!.sessions);
+      }
+    }
+  }
+  toString = () => `burst(${this.beats.map(String).join(', ')})`;
+}
+
 class LeaveCommand implements Command {
   constructor(
     readonly room: number,
@@ -197,6 +230,7 @@ const heartbeats = fc
 const commands = [
   heartbeats,
   heartbeats,
+  fc.array(heartbeats, { minLength: 2, maxLength: 6 }).map((beats) => new BurstCommand(beats)),
   fc.tuple(room, session).map(([ro, s]) => new LeaveCommand(ro, s)),
   room.map((ro) => new CountCommand(ro)),
   fc.constant(new ReadCommand()),

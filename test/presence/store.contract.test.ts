@@ -29,6 +29,27 @@ for (const kind of storeKinds) {
       expect(await store.count(room)).toMatchObject({ sessions: 1, viewers: 1, visible: 1 });
     });
 
+    it('heartbeats sent at once, in many rooms and twice in one, are answered one after another', async () => {
+      // Found by the property test on Cluster: rooms of different hash slots in one tick.
+      const rooms = Array.from({ length: 40 }, () => id('burst'));
+      const session = id('s');
+      const answers = await Promise.all([
+        ...rooms.map((room, i) =>
+          store.heartbeat({ room, session: `${session}-${i}`, state: 'visible' }),
+        ),
+        store.heartbeat({ room: rooms[0]!, session: id('s'), viewer: 'ada', state: 'visible' }),
+        store.heartbeat({ room: rooms[0]!, session: `${session}-0`, state: 'visible' }),
+      ]);
+      expect(answers.slice(0, 40).every((a) => a.accepted && a.sessions === 1 && a.joined)).toBe(
+        true,
+      );
+      expect(answers[40]).toMatchObject({ accepted: true, sessions: 2, viewers: 2, joined: true });
+      // The same session again in the same instant is too fast, as it would be one call later.
+      expect(answers[41]).toMatchObject({ accepted: false, reason: 'too_fast' });
+      expect(await store.count(rooms[0]!)).toMatchObject({ sessions: 2, viewers: 2 });
+      expect((await store.count(rooms[39]!)).sessions).toBe(1);
+    });
+
     it('an empty or unknown room counts zeros, with no peak', async () => {
       const count = await store.count(id('nobody'));
       expect(count).toMatchObject({ sessions: 0, viewers: 0, visible: 0 });

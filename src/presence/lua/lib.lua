@@ -22,7 +22,7 @@ end
 local function ms(n) return string.format('%.0f', n) end
 
 -- When an empty room's live period ended: the latest deadline of its sessions, all before now.
--- Heartbeats trim expired sessions only while the room is live, so the last ones are still there.
+-- Joins trim expired sessions only after taking this, so the last ones are still there.
 local function liveEndOf(visibleKey, hiddenKey, start, now)
   local last = tonumber(start)
   for _, key in ipairs({visibleKey, hiddenKey}) do
@@ -40,17 +40,18 @@ local function viewerSessions(viewersKey, tabsKey, viewer, now)
   return redis.call('ZCOUNT', tabsKey, ms(now), '+inf')
 end
 
--- The viewer's deadline becomes the latest of its tabs.
+-- The viewer's deadline becomes the latest of its tabs. Returns 1 when that left it offline.
 local function followTabs(viewersKey, tabsKey, viewer, now)
   local top = redis.call('ZREVRANGE', tabsKey, 0, 0, 'WITHSCORES')
   local deadline = tonumber(top[2])
   if deadline and deadline >= now then
     redis.call('ZADD', viewersKey, deadline, viewer)
     redis.call('PEXPIREAT', tabsKey, ms(deadline + KEY_SLACK_MS))
-  else
-    redis.call('ZREM', viewersKey, viewer)
-    redis.call('DEL', tabsKey)
+    return 0
   end
+  redis.call('ZREM', viewersKey, viewer)
+  redis.call('DEL', tabsKey)
+  return 1
 end
 
 -- An online session of the viewer has a new deadline.
@@ -64,14 +65,14 @@ local function moveViewer(viewersKey, tabsKey, viewer, session, deadline, now)
   followTabs(viewersKey, tabsKey, viewer, now)
 end
 
--- An online session no longer has this viewer.
+-- An online session no longer has this viewer. Returns 1 when the viewer is offline now.
 local function detachViewer(viewersKey, tabsKey, viewer, session, now)
   if redis.call('EXISTS', tabsKey) == 0 then
     redis.call('ZREM', viewersKey, viewer)
-    return
+    return 1
   end
   if redis.call('ZREM', tabsKey, session) == 0 then redis.call('ZREM', tabsKey, '?') end
-  followTabs(viewersKey, tabsKey, viewer, now)
+  return followTabs(viewersKey, tabsKey, viewer, now)
 end
 
 -- A session takes this viewer (it joined, or named another viewer before). Returns 1 when the
