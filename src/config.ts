@@ -206,6 +206,14 @@ const env = z
       .min(1, 'must be at least 1')
       .max(10_000, 'must be at most 10000')
       .default(10),
+    // One room's heartbeats a second level off past this size: its pages are told a longer
+    // interval, one step per this many online sessions (see README, "Very large rooms").
+    LARGE_ROOM_SESSIONS: z.coerce
+      .number({ error: 'must be a number of sessions' })
+      .int('must be a whole number of sessions')
+      .min(0, 'must be 0 (never stretch) or more')
+      .max(100_000_000, 'must be at most 100000000')
+      .default(200_000),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
     HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
@@ -468,6 +476,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       visibleIntervalMs: e.HEARTBEAT_INTERVAL_S * 1000,
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
       maxSessionsPerViewer: e.MAX_SESSIONS_PER_VIEWER,
+      largeRoomSessions: e.LARGE_ROOM_SESSIONS,
     },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
     countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),

@@ -19,6 +19,7 @@ describe('configuration', () => {
       visibleIntervalMs: 15_000,
       hiddenIntervalMs: 60_000,
       maxSessionsPerViewer: 10,
+      largeRoomSessions: 200_000,
     });
     expect(config.countMaxAgeS).toBe(2);
     expect(config.corsOrigins).toEqual(['*']);
@@ -90,6 +91,16 @@ describe('configuration', () => {
     ]);
     expect(problemsOf({ STRETCH_FACTOR: '10' })).toEqual([
       'STRETCH_FACTOR="10": must be at most 9',
+    ]);
+  });
+
+  it('stretches large rooms one step per LARGE_ROOM_SESSIONS, or never with 0', () => {
+    expect(loadConfig({ LARGE_ROOM_SESSIONS: '0' }).rules.largeRoomSessions).toBe(0);
+    expect(problemsOf({ LARGE_ROOM_SESSIONS: '-1' })).toEqual([
+      'LARGE_ROOM_SESSIONS="-1": must be 0 (never stretch) or more',
+    ]);
+    expect(problemsOf({ LARGE_ROOM_SESSIONS: 'many' })).toEqual([
+      'LARGE_ROOM_SESSIONS="many": must be a number of sessions',
     ]);
   });
 

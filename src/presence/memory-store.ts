@@ -17,6 +17,7 @@ import type {
   RoomCount,
   RoomReading,
 } from './store.js';
+import { maxStretch } from './store.js';
 
 interface Session {
   state: 'visible' | 'hidden';
@@ -184,7 +185,8 @@ export class MemoryPresenceStore implements PresenceStore {
       room = new Room(now);
       this.rooms.set(hb.room, room);
     }
-    if (room.sessions.size === 0) {
+    const sessionsBefore = room.sessions.size;
+    if (sessionsBefore === 0) {
       if (room.live) room.closed.push(room.endedLive(room.live));
       room.live = {
         start: now,
@@ -197,7 +199,10 @@ export class MemoryPresenceStore implements PresenceStore {
       };
     }
     const live = room.live!;
-    const ttlMs = (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * (hb.stretch ?? 1);
+    const step = this.rules.largeRoomSessions;
+    const sizeStretch = step ? Math.min(maxStretch, 1 + Math.floor(sessionsBefore / step)) : 1;
+    const stretch = Math.max(hb.stretch ?? 1, sizeStretch);
+    const ttlMs = (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
     const deadline = now + ttlMs;
     room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
     if (previous?.viewer !== viewer) live.uniques.add(viewer);
@@ -211,7 +216,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const { sessions, viewers } = room.tally();
     raisePeaks(room.period, sessions, viewers, now);
     raisePeaks(live, sessions, viewers, now);
-    return { accepted: true, sessions, viewers, joined, at: now };
+    return { accepted: true, sessions, viewers, joined, stretch, at: now };
   }
 
   async leave(roomId: string, sessionId: string): Promise<LeaveOutcome> {

@@ -12,6 +12,7 @@ import type {
   RoomReading,
   SessionState,
 } from './store.js';
+import { maxStretch } from './store.js';
 
 interface ModelSession {
   /** Store time (ms) until which the session is online, inclusive. */
@@ -114,14 +115,15 @@ export class PresenceModel {
     };
     this.rooms.set(hb.room, r);
     const joined = !online;
-    if (joined && this.tally(r, now).sessions === 0) {
+    const sessionsBefore = this.tally(r, now).sessions;
+    if (joined && sessionsBefore === 0) {
       if (r.live) r.closed.push(this.endedLive(r, r.live));
       r.live = { ...newPeaks(now), start: now, joins: 0, seen: new Set() };
     }
     const live = r.live!;
+    const stretch = Math.max(hb.stretch ?? 1, this.sizeStretch(sessionsBefore));
     const ttlMs =
-      (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) *
-      (hb.stretch ?? 1);
+      (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
     r.sessions.set(hb.session, { deadline: now + ttlMs, state: hb.state, viewer, lastBeat: now });
     live.seen.add(viewer);
     if (joined) {
@@ -131,7 +133,13 @@ export class PresenceModel {
     }
     const { sessions, viewers } = this.tally(r, now);
     for (const peaks of [r.period, live]) raisePeaks(peaks, sessions, viewers, now);
-    return { accepted: true, sessions, viewers, joined, at: now };
+    return { accepted: true, sessions, viewers, joined, stretch, at: now };
+  }
+
+  /** A room of n online sessions stretches its heartbeats one step per largeRoomSessions. */
+  private sizeStretch(sessions: number): number {
+    const step = this.rules.largeRoomSessions;
+    return step ? Math.min(maxStretch, 1 + Math.floor(sessions / step)) : 1;
   }
 
   leave(now: number, roomId: string, sessionId: string): LeaveOutcome {

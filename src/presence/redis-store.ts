@@ -119,6 +119,7 @@ export class RedisPresenceStore implements PresenceStore {
       rules.hiddenTtlMs,
       rules.visibleIntervalMs,
       rules.hiddenIntervalMs,
+      rules.largeRoomSessions ?? 0,
     ];
     const queued: QueuedHeartbeat[] = [];
     for (const [room, heartbeats] of call) {

@@ -31,6 +31,7 @@ const heartbeatFields = [
   'sessions',
   'viewers',
   'joined',
+  'stretch',
   'created',
   'retryAfterMs',
   'refusedBecause',
@@ -54,6 +55,7 @@ export function parseHeartbeats(
             sessions: r.sessions,
             viewers: r.viewers,
             joined: r.joined === 1,
+            stretch: r.stretch,
             at,
           }
         : {

@@ -21,7 +21,17 @@ export interface PresenceRules {
    * a heartbeat of a new session beyond it gets 429 too_many_sessions. Enforced by the store.
    */
   maxSessionsPerViewer?: number;
+  /**
+   * Online sessions per step of a large room's stretch (LARGE_ROOM_SESSIONS, default 200 000): a
+   * room that holds n online sessions when a heartbeat comes tells it an interval and ttl
+   * 1 + floor(n / largeRoomSessions) times longer (at most 9), so that a room's heartbeats a second
+   * stop growing with its size. Absent: rooms are never stretched for their size.
+   */
+  largeRoomSessions?: number;
 }
+
+/** The most a session's interval and ttl are ever stretched, under load or for a room's size. */
+export const maxStretch = 9;
 
 export interface Heartbeat {
   room: string;
@@ -67,6 +77,11 @@ export type HeartbeatOutcome =
       viewers: number;
       /** True when this heartbeat made the session online (a join). */
       joined: boolean;
+      /**
+       * The factor the session's interval and ttl were stretched by: the heartbeat's own (under
+       * load), or more in a large room (see PresenceRules.largeRoomSessions).
+       */
+      stretch: number;
       /** Store time, epoch ms. */
       at: number;
     }

@@ -45,7 +45,7 @@ interface Timing {
   ttlS: number;
 }
 
-/** The heartbeat response, built in one object on the hot path; under load stretch > 1. */
+/** The heartbeat response, built in one object on the hot path; under load or in a large room stretch > 1. */
 const answer = (
   room: string,
   session: string,
@@ -139,7 +139,16 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         stretch,
       });
       if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
-      return answer(room, session, timing, stretch, outcome.sessions, outcome.viewers, true);
+      // The store may stretch further: a large room's pages come back less often.
+      return answer(
+        room,
+        session,
+        timing,
+        outcome.stretch,
+        outcome.sessions,
+        outcome.viewers,
+        true,
+      );
     },
   );
 

@@ -23,6 +23,8 @@ const rules: PresenceRules = {
   visibleIntervalMs: 90,
   hiddenIntervalMs: 180,
   maxSessionsPerViewer: 2,
+  // Small, so that rooms here reach it: a room of 3 or 4 sessions stretches its heartbeats.
+  largeRoomSessions: 3,
 };
 
 /** Runs per store: the embedded store runs on a clock of its own, the others in real time. */

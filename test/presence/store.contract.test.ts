@@ -386,3 +386,43 @@ for (const kind of storeKinds) {
     });
   });
 }
+
+for (const kind of storeKinds) {
+  // A large room, made small: every 2 online sessions stretch the next heartbeat one step more.
+  const opened = await openStore(kind, { ...fastRules, largeRoomSessions: 2 });
+
+  describe.skipIf(!opened)(`presence store contract, large rooms: ${kind}`, () => {
+    const store = opened?.store as PresenceStore;
+    afterAll(() => opened?.cleanup());
+
+    it('a large room tells its pages a longer interval and keeps them online as long', async () => {
+      const room = id('large');
+      const answers = [];
+      for (let i = 0; i < 5; i++) {
+        answers.push(accepted(await store.heartbeat({ room, session: id('s'), state: 'visible' })));
+      }
+      // The stretch follows the sessions the room held when each heartbeat came: 0, 1, 2, 3, 4.
+      expect(answers.map((a) => a.stretch)).toEqual([1, 1, 2, 2, 3]);
+      // Past the plain ttl the first two have gone; the stretched ones are still online.
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect((await store.count(room)).sessions).toBe(3);
+      await sleep(fastRules.visibleTtlMs);
+      expect((await store.count(room)).sessions).toBe(1);
+    });
+
+    it('a heartbeat stretched under load keeps the larger of the two stretches', async () => {
+      const room = id('large');
+      accepted(await store.heartbeat({ room, session: id('s'), state: 'visible' }));
+      accepted(await store.heartbeat({ room, session: id('s'), state: 'visible' }));
+      const third = await store.heartbeat({ room, session: id('s'), state: 'visible', stretch: 3 });
+      expect(accepted(third).stretch).toBe(3);
+      const fourth = await store.heartbeat({
+        room,
+        session: id('s'),
+        state: 'visible',
+        stretch: 1,
+      });
+      expect(accepted(fourth).stretch).toBe(2);
+    });
+  });
+}

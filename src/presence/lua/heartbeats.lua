@@ -21,6 +21,8 @@
     ARGV[2] hidden ttl ms
     ARGV[3] visible interval ms   a session may beat once per a third of its interval
     ARGV[4] hidden interval ms
+    ARGV[5] large room sessions   a room of n online sessions stretches each heartbeat's interval
+                                  and ttl 1 + floor(n / this) times (at most 9); 0 for never
     then for each room:
       tabs key prefix             per-viewer sorted sets (see lib.lua)
       heartbeats                  how many of the room's heartbeats follow
@@ -31,11 +33,13 @@
         entry                     '' when none
         max viewer sessions       a viewer may hold at most this many online sessions (signed
                                   rooms); 0 for no limit
-        stretch                   1-9: the ttl is this many times the state's ttl (under load)
+        stretch                   1-9: the ttl is at least this many times the state's ttl
+                                  (under load)
 
-  Output: {now ms, then 7 per heartbeat, in the order given: accepted (0|1), sessions, viewers,
-           joined (0|1), created (0|1), retry after ms, refused because (0 accepted | 1 too fast |
-           2 too many sessions of the viewer)}
+  Output: {now ms, then 8 per heartbeat, in the order given: accepted (0|1), sessions, viewers,
+           joined (0|1), stretch (1-9, the factor the session's ttl and interval were given),
+           created (0|1), retry after ms, refused because (0 accepted | 1 too fast | 2 too many
+           sessions of the viewer)}
     created: this heartbeat began the room's accumulators, so the caller adds it to the room index
     retry after: when refused, the rest of the min gap, or one interval; else 0
 ]]
@@ -43,6 +47,8 @@ local visibleTtlMs      = tonumber(ARGV[1])
 local hiddenTtlMs       = tonumber(ARGV[2])
 local visibleIntervalMs = tonumber(ARGV[3])
 local hiddenIntervalMs  = tonumber(ARGV[4])
+local largeRoomSessions = tonumber(ARGV[5])
+local MAX_STRETCH       = 9
 
 local now = clock()
 local nowMs = ms(now)
@@ -86,7 +92,6 @@ end
 local function beat(room, sessionKey, session, viewer, state, entry, maxSessions, stretch)
   local baseTtlMs  = state == 'v' and visibleTtlMs or hiddenTtlMs
   local intervalMs = state == 'v' and visibleIntervalMs or hiddenIntervalMs
-  local ttlMs      = baseTtlMs * tonumber(stretch)
   local stateKey, otherKey = room.visible, room.hidden
   if state == 'h' then stateKey, otherKey = room.hidden, room.visible end
 
@@ -109,15 +114,21 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
   if online and not hasLeft and previousState == state then
     local elapsedMs = now - (previousDeadline - baseTtlMs * previousStretch)
     if elapsedMs < math.floor(intervalMs / 3) then
-      return 0, 0, 0, 0, 0, math.floor(intervalMs / 3) - elapsedMs, 1
+      return 0, 0, 0, 0, 0, 0, math.floor(intervalMs / 3) - elapsedMs, 1
     end
   end
 
   -- A viewer of a signed room with all the sessions it may hold gets no new one.
   if maxSessions > 0 and not (online and previousViewer == viewer)
       and viewerSessions(room.viewers, room.tabsPrefix .. viewer, viewer, now) >= maxSessions then
-    return 0, 0, 0, 0, 0, intervalMs, 2
+    return 0, 0, 0, 0, 0, 0, intervalMs, 2
   end
+
+  -- A large room tells its pages to come back less often, so its heartbeats a second level off.
+  if largeRoomSessions > 0 then
+    stretch = math.max(stretch, math.min(MAX_STRETCH, 1 + math.floor(room.sessions / largeRoomSessions)))
+  end
+  local ttlMs = baseTtlMs * stretch
 
   local joined = not online
   if joined then
@@ -165,21 +176,21 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
     raisePeaks(room.live, room.sessions, room.online)
   end
 
-  return 1, room.sessions, room.online, joined and 1 or 0, created, 0, 0
+  return 1, room.sessions, room.online, joined and 1 or 0, stretch, created, 0, 0
 end
 
-local k, a = 0, 5
+local k, a = 0, 6
 while a <= #ARGV do
   local room = newRoom(k, ARGV[a])
   local heartbeats = tonumber(ARGV[a + 1])
   k, a = k + 7, a + 2
   for _ = 1, heartbeats do
     k = k + 1
-    local accepted, sessions, viewers, joined, created, retryAfterMs, refused =
-      beat(room, KEYS[k], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), ARGV[a + 5])
+    local accepted, sessions, viewers, joined, stretch, created, retryAfterMs, refused =
+      beat(room, KEYS[k], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
     local n = #out
     out[n + 1], out[n + 2], out[n + 3], out[n + 4] = accepted, sessions, viewers, joined
-    out[n + 5], out[n + 6], out[n + 7] = created, retryAfterMs, refused
+    out[n + 5], out[n + 6], out[n + 7], out[n + 8] = stretch, created, retryAfterMs, refused
     a = a + 6
   end
 end
