@@ -1,4 +1,5 @@
--- wrk script: heartbeats from distinct sessions over 1000 rooms, as a browser sends them.
+-- wrk script: heartbeats from distinct sessions over 1000 rooms (every one a join), each page on
+-- its own client address behind a trusted proxy (X-Forwarded-For), as a browser sends them.
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -22,5 +23,7 @@ function request()
   counter = counter + 1
   local body = string.format('{"room":"b%d","session":"s%s-%d-%09d","viewer":"v%s-%d-%d","state":"visible"}',
     counter % 1000, run, tid, counter, run, tid, counter)
+  wrk.headers["X-Forwarded-For"] = string.format("10.%d.%d.%d",
+    math.floor(counter / 65536) % 256, math.floor(counter / 256) % 256, counter % 256)
   return wrk.format(nil, "/v1/heartbeat", nil, body)
 end
