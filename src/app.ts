@@ -19,7 +19,7 @@ import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
 import { httpTimeouts } from './http-timeouts.js';
 import { RequestLogAtDebug } from './logging.js';
-import adminSurface, { AdminRoutes, corsDelegator } from './plugins/admin-surface.js';
+import adminSurface, { publicCors } from './plugins/admin-surface.js';
 import errors, { frameworkErrorOptions } from './plugins/errors.js';
 import loadShedding from './plugins/load-shedding.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -94,8 +94,8 @@ export async function buildApp({
     app.getDefaultJsonParser('error', 'error'),
   );
 
-  const adminRoutes = new AdminRoutes();
-  await app.register(cors, { delegator: corsDelegator(config, adminRoutes) });
+  // Public routes' CORS; admin routes carry their own (plugins/admin-surface.ts).
+  await app.register(cors, publicCors(config));
   // After CORS, so that a page can read the Retry-After of a 503 overloaded.
   await app.register(loadShedding, { config });
 
@@ -126,7 +126,7 @@ export async function buildApp({
     verifyErrorLogLevel: 'info',
   });
   app.decorate('verifyAdmin', app.verifyBearerAuth!);
-  await app.register(adminSurface, { adminRoutes });
+  await app.register(adminSurface, { config });
 
   await app.register(swagger, {
     openapi: {
@@ -147,5 +147,6 @@ export async function buildApp({
   });
 
   for (const route of routes) await app.register(route);
+  app.addAdminPreflights();
   return app;
 }

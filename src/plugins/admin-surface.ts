@@ -2,52 +2,26 @@
 // rooms, history, periods, and any added later such as /metrics or webhook deliveries) answers
 // with its own CORS (ADMIN_CORS_ORIGINS, none by default, never `*`), is never stored by a
 // cache, and names the Bearer scheme on 401. Public routes keep CORS_ORIGINS.
-import type { FastifyCorsOptions, FastifyCorsOptionsDelegateCallback } from '@fastify/cors';
-import type { FastifyInstance, FastifyRequest, onSendHookHandler } from 'fastify';
+import type { FastifyCorsOptions } from '@fastify/cors';
+import type { FastifyInstance, onSendHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Set on routes behind the admin token. */
-    admin?: boolean;
+    /** @fastify/cors: this route's CORS over the app's. */
+    cors?: FastifyCorsOptions;
+  }
+  interface FastifyInstance {
+    /** After every route: the preflight routes of the admin routes, with the admin CORS. */
+    addAdminPreflights: () => void;
   }
 }
 
-/** The URL patterns of the admin routes, filled as routes are added. */
-export class AdminRoutes {
-  private readonly patterns: RegExp[] = [];
-
-  add(url: string): void {
-    const source = url
-      .split('/')
-      .map((part) =>
-        part.startsWith(':')
-          ? '[^/]+'
-          : part === '*'
-            ? '.*'
-            : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-      )
-      .join('/');
-    this.patterns.push(new RegExp(`^${source}/?$`));
-  }
-
-  /** True when the request is for an admin route; a preflight is matched by its path. */
-  has(request: FastifyRequest): boolean {
-    if (request.method !== 'OPTIONS') return request.routeOptions.config.admin === true;
-    const path = request.url.split('?')[0]!;
-    return this.patterns.some((pattern) => pattern.test(path));
-  }
-}
-
-/** CORS of the whole app: the public policy, and the admin one for admin routes. */
-export function corsDelegator(
-  config: Config,
-  adminRoutes: AdminRoutes,
-): FastifyCorsOptionsDelegateCallback {
-  const anyOrigin = config.corsOrigins.includes('*');
-  const publicCors: FastifyCorsOptions = {
-    origin: anyOrigin ? '*' : config.corsOrigins,
+/** The CORS of public routes (CORS_ORIGINS): static, so that no request pays for building it. */
+export function publicCors(config: Config): FastifyCorsOptions {
+  return {
+    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
     exposedHeaders: ['Retry-After', 'ETag'],
     maxAge: 86_400,
@@ -55,7 +29,11 @@ export function corsDelegator(
     // in a shape of the plugin's own.
     strictPreflight: false,
   };
-  const adminCors: FastifyCorsOptions = {
+}
+
+/** The CORS of admin routes (ADMIN_CORS_ORIGINS), set on each admin route and its preflight. */
+function adminCors(config: Config): FastifyCorsOptions {
+  return {
     // false: no CORS headers, and a preflight is not answered.
     origin: config.adminCorsOrigins.length > 0 ? config.adminCorsOrigins : false,
     methods: ['GET', 'OPTIONS'],
@@ -63,7 +41,6 @@ export function corsDelegator(
     exposedHeaders: ['Retry-After'],
     maxAge: 600,
   };
-  return (request, callback) => callback(null, adminRoutes.has(request) ? adminCors : publicCors);
 }
 
 const adminHeaders: onSendHookHandler = async (_request, reply, payload) => {
@@ -72,15 +49,30 @@ const adminHeaders: onSendHookHandler = async (_request, reply, payload) => {
   return payload;
 };
 
-/** Marks the routes added after it whose onRequest includes app.verifyAdmin. */
+/**
+ * Marks the routes added after it whose onRequest includes app.verifyAdmin, and gives each one an
+ * OPTIONS route of its own with the admin CORS: a preflight is matched by its path, and would
+ * otherwise get the public policy of the CORS plugin's catch-all OPTIONS route.
+ */
 export default fp(
-  async (app: FastifyInstance, { adminRoutes }: { adminRoutes: AdminRoutes }) => {
+  async (app: FastifyInstance, { config }: { config: Config }) => {
+    const cors = adminCors(config);
+    const preflights = new Set<string>();
     app.addHook('onRoute', (route) => {
       const onRequest = [route.onRequest ?? []].flat();
       if (!onRequest.includes(app.verifyAdmin)) return;
-      route.config = { ...route.config, admin: true };
+      route.config = { ...route.config, cors };
       route.onSend = [...[route.onSend ?? []].flat(), adminHeaders];
-      adminRoutes.add(route.url);
+      preflights.add(route.url);
+    });
+    // Called once every route is known. The CORS hook answers a preflight whose origin is
+    // allowed before the handler runs; any other has no such route.
+    app.decorate('addAdminPreflights', () => {
+      for (const url of preflights) {
+        app.options(url, { config: { cors }, schema: { hide: true } }, (_request, reply) =>
+          reply.callNotFound(),
+        );
+      }
     });
   },
   { name: 'admin-surface' },
