@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Cluster, type Result } from 'ioredis';
-import { lockKey, roomIndexKey, roomKeys, viewerMember } from './keys.js';
+import { lockKey, roomIdsKey, roomIndexKey, roomKeys, roomSizesKey, viewerMember } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import {
   commitPayload,
@@ -37,6 +37,12 @@ const archiveKeysPerRoom = 8;
 /** Rooms per archive script call on a single Redis. */
 const archiveBatchSize = 100;
 
+/** How long the room sizes of heartbeat outcomes wait to be written to the size index, in ms. */
+const sizesWriteDelayMs = 1_000;
+
+/** Rooms per script call when sizes are written. */
+const sizesBatchSize = 1_000;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     hcHeartbeat(...keysAndArgs: (string | number)[]): Result<number[], Context>;
@@ -47,7 +53,17 @@ declare module 'ioredis' {
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     hcCommitRoom(...keysAndArgs: string[]): Result<number[], Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
-    hcForget(key: string, ...roomsAndTimes: (string | number)[]): Result<number, Context>;
+    hcForget(
+      index: string,
+      sizes: string,
+      ids: string,
+      ...roomsAndTimes: (string | number)[]
+    ): Result<number, Context>;
+    hcRoomSizes(
+      sizes: string,
+      ids: string,
+      ...roomsAndSessions: (string | number)[]
+    ): Result<number, Context>;
   }
 }
 
@@ -69,13 +85,19 @@ function defineScripts(redis: RedisClient) {
     lua: withLib('commit-rooms.lua'),
   });
   redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
-  redis.defineCommand('hcForget', { numberOfKeys: 1, lua: lua('forget-rooms-1.lua') });
+  redis.defineCommand('hcForget', { numberOfKeys: 3, lua: lua('forget-rooms-3.lua') });
+  redis.defineCommand('hcRoomSizes', { numberOfKeys: 2, lua: lua('room-sizes-2.lua') });
 }
 
 export class RedisPresenceStore implements PresenceStore {
   readonly kind = 'redis';
   private readonly index: string;
+  private readonly sizes: string;
+  private readonly ids: string;
   private readonly cluster: boolean;
+  /** Sessions per room from heartbeat outcomes, and their store time, not yet in the size index. */
+  private readonly seenSizes = new Map<string, { sessions: number; at: number }>();
+  private sizesTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: RedisClient,
@@ -84,6 +106,8 @@ export class RedisPresenceStore implements PresenceStore {
   ) {
     defineScripts(redis);
     this.index = roomIndexKey(prefix);
+    this.sizes = roomSizesKey(prefix);
+    this.ids = roomIdsKey(prefix);
     this.cluster = redis instanceof Cluster;
   }
 
@@ -117,6 +141,7 @@ export class RedisPresenceStore implements PresenceStore {
       // Once per room (again after the archive forgot it): the room index is a key of its own
       // slot on Cluster, so it cannot live inside the room's script.
       if (created) await this.redis.zadd(this.index, outcome.at, hb.room);
+      this.noteSize(hb.room, outcome);
       return outcome;
     });
   }
@@ -161,6 +186,50 @@ export class RedisPresenceStore implements PresenceStore {
       .slice(0, limit);
   }
 
+  /**
+   * Keeps a room's sessions from a heartbeat outcome for the size index: written at most once a
+   * second per instance, in one script call, so that the heartbeat itself stays one round trip.
+   * Outcomes may arrive out of order: the latest store time wins, and within one millisecond the
+   * larger size (an index that reads high only costs a page one more room to count; one that
+   * reads low could leave a room out).
+   */
+  noteSize(room: string, outcome: HeartbeatOutcome): void {
+    if (!outcome.accepted) return;
+    const { sessions, at } = outcome;
+    const seen = this.seenSizes.get(room);
+    if (seen && (seen.at > at || (seen.at === at && seen.sessions >= sessions))) return;
+    this.seenSizes.set(room, { sessions, at });
+    this.sizesTimer ??= setTimeout(() => {
+      this.sizesTimer = null;
+      // A failed write keeps its sizes for the next heartbeat's timer; the index is a hint.
+      this.writeSeenSizes().catch(() => undefined);
+    }, sizesWriteDelayMs).unref();
+  }
+
+  private async writeSeenSizes(): Promise<void> {
+    if (this.seenSizes.size === 0) return;
+    const seen = [...this.seenSizes];
+    this.seenSizes.clear();
+    try {
+      await this.writeSizes(seen.map(([room, { sessions }]) => [room, sessions]));
+    } catch (err) {
+      for (const [room, size] of seen) {
+        if (!this.seenSizes.has(room)) this.seenSizes.set(room, size);
+      }
+      throw err;
+    }
+  }
+
+  /** Room → sessions into the size and id indexes; 0 takes the room out of both. */
+  private async writeSizes(sizes: readonly [string, number][]): Promise<void> {
+    const batches: Promise<number>[] = [];
+    for (let i = 0; i < sizes.length; i += sizesBatchSize) {
+      const args = sizes.slice(i, i + sizesBatchSize).flat();
+      batches.push(this.redis.hcRoomSizes(this.sizes, this.ids, ...args));
+    }
+    await Promise.all(batches);
+  }
+
   now(): Promise<number> {
     return guard(async () => {
       const [s, us] = await this.redis.time();
@@ -173,6 +242,8 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async close(): Promise<void> {
+    if (this.sizesTimer) clearTimeout(this.sizesTimer);
+    await this.writeSeenSizes().catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
@@ -213,7 +284,7 @@ export class RedisPresenceStore implements PresenceStore {
       const idle = rooms.flatMap((room, i) =>
         readings[i] === null ? [room, Number(flat[i]![0])] : [],
       );
-      if (idle.length > 0) await this.redis.hcForget(this.index, ...idle);
+      if (idle.length > 0) await this.redis.hcForget(this.index, this.sizes, this.ids, ...idle);
       return readings.filter((r): r is RoomReading => r !== null);
     });
   }
@@ -232,7 +303,7 @@ export class RedisPresenceStore implements PresenceStore {
       // Only rooms not brought back by a heartbeat since their reading leave the index.
       const forgettable = flags.flat();
       const forget = readings.flatMap((r, i) => (forgettable[i] === 1 ? [r.room, r.at] : []));
-      if (forget.length > 0) await this.redis.hcForget(this.index, ...forget);
+      if (forget.length > 0) await this.redis.hcForget(this.index, this.sizes, this.ids, ...forget);
     });
   }
 
