@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
+import { firstInOrder, roomsOrder } from './rooms-list.js';
 import type {
   ActiveRoom,
   Heartbeat,
@@ -16,6 +17,8 @@ import type {
   PresenceStore,
   RoomCount,
   RoomReading,
+  RoomsPage,
+  RoomsQuery,
 } from './store.js';
 
 interface Session {
@@ -225,7 +228,10 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async count(roomId: string): Promise<RoomCount> {
-    const now = this.clock();
+    return this.countAt(roomId, this.clock());
+  }
+
+  private countAt(roomId: string, now: number): RoomCount {
     const room = this.room(roomId, now);
     const tally = room?.tally() ?? { sessions: 0, viewers: 0, visible: 0 };
     const live = tally.sessions > 0 ? room?.live : undefined;
@@ -245,14 +251,20 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async activeRooms(limit: number): Promise<ActiveRoom[]> {
+    return (await this.listRooms({ limit, offset: 0, prefix: '', sort: 'sessions' })).rooms;
+  }
+
+  /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */
+  async listRooms({ limit, offset, prefix, sort }: RoomsQuery): Promise<RoomsPage> {
+    const now = this.clock();
     const active: ActiveRoom[] = [];
     for (const room of this.rooms.keys()) {
-      const count = await this.count(room);
+      if (!room.startsWith(prefix)) continue;
+      const count = this.countAt(room, now);
       if (count.sessions > 0) active.push({ room, ...count });
     }
-    return active
-      .sort((a, b) => b.sessions - a.sessions || a.room.localeCompare(b.room))
-      .slice(0, limit);
+    const first = firstInOrder(active, offset + limit, roomsOrder(sort));
+    return { rooms: first.slice(offset), total: active.length, at: now };
   }
 
   async now(): Promise<number> {

@@ -13,6 +13,7 @@ import {
   parseReading,
   type Reply,
 } from './replies.js';
+import { countBudget, type IndexChunk, type Indexed, walkBySize } from './rooms-list.js';
 import type {
   ActiveRoom,
   Heartbeat,
@@ -22,6 +23,9 @@ import type {
   PresenceStore,
   RoomCount,
   RoomReading,
+  RoomsOrder,
+  RoomsPage,
+  RoomsQuery,
 } from './store.js';
 import { guard } from './unavailable.js';
 
@@ -40,8 +44,29 @@ const archiveBatchSize = 100;
 /** How long the room sizes of heartbeat outcomes wait to be written to the size index, in ms. */
 const sizesWriteDelayMs = 1_000;
 
+/** How long a written size is kept to compare late heartbeat outcomes with, in ms. */
+const sizesKeptMs = 10_000;
+
+interface SeenSize {
+  sessions: number;
+  /** Store time of the outcome, epoch ms. */
+  at: number;
+  written: boolean;
+}
+
 /** Rooms per script call when sizes are written. */
 const sizesBatchSize = 1_000;
+
+/** A prefix that matches at most this many rooms is ranked from the id index, all of them. */
+const prefixRankMax = 2_000;
+
+/** A broader prefix is searched down the size index, this many rooms per read, ... */
+const prefixScanChunk = 1_000;
+/** ... and at most this many per page. */
+const prefixScanMax = 20_000;
+
+/** Beyond every room id character (all ASCII): the upper end of a prefix's lex range. */
+const afterIds = '\xff';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -95,8 +120,11 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly sizes: string;
   private readonly ids: string;
   private readonly cluster: boolean;
-  /** Sessions per room from heartbeat outcomes, and their store time, not yet in the size index. */
-  private readonly seenSizes = new Map<string, { sessions: number; at: number }>();
+  /**
+   * Sessions per room from heartbeat outcomes, with their store time. Kept a while after they are
+   * written, so that an outcome that arrives late never overwrites a newer one.
+   */
+  private readonly seenSizes = new Map<string, SeenSize>();
   private sizesTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -176,14 +204,129 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   async activeRooms(limit: number): Promise<ActiveRoom[]> {
-    // Every room with something the archive has not taken yet; the counts decide which are active.
-    const rooms = await this.roomsToArchive();
-    const counts = await this.counts(rooms);
-    return [...counts]
-      .map(([room, count]) => ({ room, ...count }))
-      .filter((r) => r.sessions > 0)
-      .sort((a, b) => b.sessions - a.sessions || a.room.localeCompare(b.room))
-      .slice(0, limit);
+    return (await this.listRooms({ limit, offset: 0, prefix: '', sort: 'sessions' })).rooms;
+  }
+
+  /**
+   * Reads the top of the size index (or the id index for sort=room), counts those rooms only, and
+   * writes the live sizes it read back, so that rooms that shrank by expiry move down. See
+   * walkBySize for when a page is exact.
+   */
+  listRooms(query: RoomsQuery): Promise<RoomsPage> {
+    return guard(async () => {
+      // This instance's own latest heartbeats first, so that it never lists older sizes than it saw.
+      await this.writeSeenSizes();
+      const want = query.offset + query.limit;
+      const changed = new Map<string, number>();
+      const count = async (rooms: Indexed[]) => {
+        const counts = await this.counts(rooms.map((r) => r.room));
+        for (const { room, sessions } of rooms) {
+          const live = counts.get(room)!.sessions;
+          if (live !== sessions) changed.set(room, live);
+        }
+        return counts;
+      };
+      const { rooms, total } =
+        query.sort === 'room'
+          ? await this.roomsById(query.prefix, want, count)
+          : await this.roomsBySize(query.prefix, query.sort, want, count);
+      const emptied = [...changed.values()].filter((sessions) => sessions === 0).length;
+      // Written after the walk, so that positions in the index hold while it is read.
+      await this.writeSizes([...changed]);
+      const page = rooms.slice(query.offset, want);
+      return {
+        rooms: page,
+        total: Math.max(rooms.length, total - emptied),
+        at: page.length > 0 ? Math.max(...page.map((r) => r.at)) : await this.now(),
+      };
+    });
+  }
+
+  /** Active rooms by size, largest first: from the size index, narrowed by prefix if any. */
+  private async roomsBySize(
+    prefix: string,
+    sort: Exclude<RoomsOrder, 'room'>,
+    want: number,
+    count: (rooms: Indexed[]) => Promise<Map<string, RoomCount>>,
+  ): Promise<{ rooms: ActiveRoom[]; total: number }> {
+    let next: (n: number) => Promise<IndexChunk>;
+    let total: number;
+    if (prefix === '') {
+      total = await this.redis.zcard(this.sizes);
+      next = this.sizeChunks(() => true, Number.POSITIVE_INFINITY);
+    } else {
+      total = await this.redis.zlexcount(this.ids, `[${prefix}`, `[${prefix}${afterIds}`);
+      next =
+        total <= prefixRankMax
+          ? await this.rankedByPrefix(prefix)
+          : this.sizeChunks((room) => room.startsWith(prefix), prefixScanMax);
+    }
+    const { rooms } = await walkBySize({ sort, want, next, count });
+    return { rooms, total };
+  }
+
+  /**
+   * Reads the size index down from the top, the rooms that pass `matches`, at most `max` index
+   * rooms in all. A room moved by another writer while being read is counted once.
+   */
+  private sizeChunks(matches: (room: string) => boolean, max: number) {
+    let position = 0;
+    const seen = new Set<string>();
+    return async (n: number): Promise<IndexChunk> => {
+      const size = Number.isFinite(max) ? prefixScanChunk : n;
+      const flat = await this.redis.zrange(this.sizes, position, position + size - 1, 'WITHSCORES');
+      position += flat.length / 2;
+      const read: Indexed[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        read.push({ room: flat[i]!, sessions: -Number(flat[i + 1]) });
+      }
+      const rooms = read.filter((r) => matches(r.room) && !seen.has(r.room));
+      for (const r of rooms) seen.add(r.room);
+      return { rooms, last: read.at(-1) ?? null, done: read.length < size || position >= max };
+    };
+  }
+
+  /** Every room of a narrow prefix, from the id index, put in size order with their indexed sizes. */
+  private async rankedByPrefix(prefix: string): Promise<(n: number) => Promise<IndexChunk>> {
+    const rooms = await this.redis.zrangebylex(this.ids, `[${prefix}`, `[${prefix}${afterIds}`);
+    const scores = rooms.length > 0 ? await this.redis.zmscore(this.sizes, ...rooms) : [];
+    const ranked = rooms
+      .flatMap((room, i) => (scores[i] == null ? [] : [{ room, sessions: -Number(scores[i]) }]))
+      .sort((a, b) => b.sessions - a.sessions || (a.room < b.room ? -1 : 1));
+    let position = 0;
+    return async (n) => {
+      const chunk = ranked.slice(position, position + n);
+      position += chunk.length;
+      return { rooms: chunk, last: chunk.at(-1) ?? null, done: position >= ranked.length };
+    };
+  }
+
+  /** Active rooms by id, from the id index: the first `want` that are not empty now. */
+  private async roomsById(
+    prefix: string,
+    want: number,
+    count: (rooms: Indexed[]) => Promise<Map<string, RoomCount>>,
+  ): Promise<{ rooms: ActiveRoom[]; total: number }> {
+    const max = `[${prefix}${afterIds}`;
+    const total = await this.redis.zlexcount(this.ids, `[${prefix}`, max);
+    const budget = countBudget(want);
+    const active: ActiveRoom[] = [];
+    let min = `[${prefix}`;
+    for (let counted = 0; active.length < want && counted < budget; ) {
+      const n = Math.min(want - active.length + 10, budget - counted);
+      const rooms = await this.redis.zrangebylex(this.ids, min, max, 'LIMIT', 0, n);
+      counted += rooms.length;
+      // The size index is not read here: a room's indexed size is unknown (NaN), so any live
+      // size differs and is written back.
+      const counts = await count(rooms.map((room) => ({ room, sessions: Number.NaN })));
+      for (const room of rooms) {
+        const c = counts.get(room)!;
+        if (c.sessions > 0) active.push({ room, ...c });
+      }
+      if (rooms.length < n) break;
+      min = `(${rooms.at(-1)}`;
+    }
+    return { rooms: active, total };
   }
 
   /**
@@ -198,7 +341,7 @@ export class RedisPresenceStore implements PresenceStore {
     const { sessions, at } = outcome;
     const seen = this.seenSizes.get(room);
     if (seen && (seen.at > at || (seen.at === at && seen.sessions >= sessions))) return;
-    this.seenSizes.set(room, { sessions, at });
+    this.seenSizes.set(room, { sessions, at, written: false });
     this.sizesTimer ??= setTimeout(() => {
       this.sizesTimer = null;
       // A failed write keeps its sizes for the next heartbeat's timer; the index is a hint.
@@ -207,15 +350,22 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   private async writeSeenSizes(): Promise<void> {
-    if (this.seenSizes.size === 0) return;
-    const seen = [...this.seenSizes];
-    this.seenSizes.clear();
+    const unwritten: [string, SeenSize][] = [];
+    let latest = 0;
+    for (const [room, seen] of this.seenSizes) {
+      latest = Math.max(latest, seen.at);
+      if (!seen.written) unwritten.push([room, seen]);
+    }
+    for (const [room, seen] of this.seenSizes) {
+      if (seen.written && seen.at < latest - sizesKeptMs) this.seenSizes.delete(room);
+    }
+    if (unwritten.length === 0) return;
+    for (const [, seen] of unwritten) seen.written = true;
     try {
-      await this.writeSizes(seen.map(([room, { sessions }]) => [room, sessions]));
+      await this.writeSizes(unwritten.map(([room, { sessions }]) => [room, sessions]));
     } catch (err) {
-      for (const [room, size] of seen) {
-        if (!this.seenSizes.has(room)) this.seenSizes.set(room, size);
-      }
+      // Written next time, unless a newer outcome took their place meanwhile.
+      for (const [, seen] of unwritten) seen.written = false;
       throw err;
     }
   }
