@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
-import { firstInOrder, roomsOrder } from './rooms-list.js';
+import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
   ActiveRoom,
   Heartbeat,
@@ -17,6 +17,7 @@ import type {
   PresenceStore,
   RoomCount,
   RoomReading,
+  RoomsOrder,
   RoomsPage,
   RoomsQuery,
 } from './store.js';
@@ -97,6 +98,14 @@ class Room {
   endedLive(live: Live): LivePeriodReading {
     return { ...liveReading(live), end: Math.max(this.lastDeadline, live.start) };
   }
+}
+
+/** What the rooms list orders a room by (sort=room: by id alone). */
+function measureOf(room: Room, sort: RoomsOrder): number {
+  if (sort === 'sessions') return room.sessions.size;
+  if (sort === 'viewers') return room.viewers.size;
+  if (sort === 'peak') return room.live?.peakSessions ?? 0;
+  return 0;
 }
 
 const newPeriod = (now: number, sessions: number, viewers: number): PeriodAccumulators => ({
@@ -257,14 +266,17 @@ export class MemoryPresenceStore implements PresenceStore {
   /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */
   async listRooms({ limit, offset, prefix, sort }: RoomsQuery): Promise<RoomsPage> {
     const now = this.clock();
-    const active: ActiveRoom[] = [];
-    for (const room of this.rooms.keys()) {
-      if (!room.startsWith(prefix)) continue;
-      const count = this.countAt(room, now);
-      if (count.sessions > 0) active.push({ room, ...count });
+    const first: Ranked[] = [];
+    let total = 0;
+    for (const [id, room] of this.rooms) {
+      if (!id.startsWith(prefix)) continue;
+      room.expire(now);
+      if (room.sessions.size === 0) continue;
+      total++;
+      keepFirst(first, offset + limit, id, measureOf(room, sort));
     }
-    const first = firstInOrder(active, offset + limit, roomsOrder(sort));
-    return { rooms: first.slice(offset), total: active.length, at: now };
+    const rooms = first.slice(offset).map(({ room }) => ({ room, ...this.countAt(room, now) }));
+    return { rooms, total, at: now };
   }
 
   async now(): Promise<number> {

@@ -20,25 +20,30 @@ export const roomsOrder =
   (a: ActiveRoom, b: ActiveRoom): number =>
     measures[sort](b) - measures[sort](a) || byRoom(a, b);
 
+/** A room and its measure (sessions, viewers or peak; 0 for sort=room), for keepFirst. */
+export interface Ranked {
+  room: string;
+  measure: number;
+}
+
 /**
- * The first `want` items in `order`, without sorting them all: O(n log want) for a scan of every
- * room (the embedded store), which stays cheap when want is small.
+ * Keeps in `first` the first `want` rooms offered so far, in page order (measure largest first,
+ * ties by id), without sorting them all: a scan of every room (the embedded store) allocates only
+ * for the rooms that make the cut.
  */
-export function firstInOrder<T>(items: Iterable<T>, want: number, order: (a: T, b: T) => number) {
-  const best: T[] = [];
-  for (const item of items) {
-    if (best.length === want && order(item, best[want - 1]!) >= 0) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (order(best[mid]!, item) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    best.splice(lo, 0, item);
-    if (best.length > want) best.pop();
+export function keepFirst(first: Ranked[], want: number, room: string, measure: number): void {
+  const last = first[want - 1];
+  if (last && (measure < last.measure || (measure === last.measure && room > last.room))) return;
+  let lo = 0;
+  let hi = first.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const m = first[mid]!;
+    if (m.measure > measure || (m.measure === measure && m.room < room)) lo = mid + 1;
+    else hi = mid;
   }
-  return best;
+  first.splice(lo, 0, { room, measure });
+  if (first.length > want) first.pop();
 }
 
 /** A room as the size index holds it: its id and the sessions last seen for it. */
