@@ -266,23 +266,43 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   /**
-   * Reads the size index down from the top, the rooms that pass `matches`, at most `max` index
-   * rooms in all. A room moved by another writer while being read is counted once.
+   * Reads the size index down from the top, n rooms that pass `matches` at a time, at most `max`
+   * index rooms in all. A room moved by another writer while being read is counted once.
    */
   private sizeChunks(matches: (room: string) => boolean, max: number) {
     let position = 0;
+    let buffer: Indexed[] = [];
+    let taken = 0;
+    let end = false;
     const seen = new Set<string>();
-    return async (n: number): Promise<IndexChunk> => {
-      const size = Number.isFinite(max) ? prefixScanChunk : n;
+    const fill = async (n: number) => {
+      const size = Math.min(Number.isFinite(max) ? prefixScanChunk : n, max - position);
       const flat = await this.redis.zrange(this.sizes, position, position + size - 1, 'WITHSCORES');
       position += flat.length / 2;
-      const read: Indexed[] = [];
+      buffer = [];
+      taken = 0;
       for (let i = 0; i < flat.length; i += 2) {
-        read.push({ room: flat[i]!, sessions: -Number(flat[i + 1]) });
+        buffer.push({ room: flat[i]!, sessions: -Number(flat[i + 1]) });
       }
-      const rooms = read.filter((r) => matches(r.room) && !seen.has(r.room));
-      for (const r of rooms) seen.add(r.room);
-      return { rooms, last: read.at(-1) ?? null, done: read.length < size || position >= max };
+      end = buffer.length < size || position >= max;
+    };
+    return async (n: number): Promise<IndexChunk> => {
+      const rooms: Indexed[] = [];
+      let last: Indexed | null = null;
+      while (rooms.length < n) {
+        if (taken === buffer.length) {
+          if (end) break;
+          await fill(n - rooms.length);
+          if (buffer.length === 0) break;
+        }
+        const next = buffer[taken++]!;
+        last = next;
+        if (matches(next.room) && !seen.has(next.room)) {
+          seen.add(next.room);
+          rooms.push(next);
+        }
+      }
+      return { rooms, last, done: end && taken === buffer.length };
     };
   }
 
