@@ -32,6 +32,8 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Presen
       return new Map(rooms.map((room, i) => [room, counts[i]!]));
     },
     activeRooms: (limit) => counter.activeRooms(limit),
+    // A page is read live, never from the cache: it decides which rooms to count at all.
+    listRooms: (query) => counter.listRooms(query),
     now: () => counter.now(),
     ping: () => counter.ping(),
   };

@@ -43,6 +43,24 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 /** Sorted set of the rooms the archive has not finished with: room → store time (ms) their accumulators began. */
 export const roomIndexKey = (prefix: string) => `${prefix}:rooms`;
 
+/*
+ * The rooms list's two indexes. Scripts touch them with the room index (forget-rooms-3.lua), so
+ * on Cluster they share its slot: their hash tag is the room index key itself, which has no tag of
+ * its own and so hashes whole. No room key can collide: room keys end in one letter, or s: / t:.
+ */
+const besideRoomIndex = (prefix: string, name: string) =>
+  `${prefix}:{${roomIndexKey(prefix)}}:${name}`;
+
+/**
+ * Sorted set: room → −(sessions last seen), so that index order is largest first, ties by room id.
+ * Written from heartbeat outcomes (at most once a second per instance) and by each page of the
+ * rooms list with the live counts it read; rooms leave it when they are seen empty or forgotten.
+ */
+export const roomSizesKey = (prefix: string) => besideRoomIndex(prefix, 'by-size');
+
+/** Sorted set, every score 0: the rooms of the size index, by id, for prefix search (ZRANGE BYLEX). */
+export const roomIdsKey = (prefix: string) => besideRoomIndex(prefix, 'by-id');
+
 export const lockKey = (prefix: string, name: string) => `${prefix}:lock:${name}`;
 
 /** The viewers-set member of a session: its viewer, or the session itself (`~` is not an id character). */

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
+import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
   ActiveRoom,
   Heartbeat,
@@ -16,6 +17,9 @@ import type {
   PresenceStore,
   RoomCount,
   RoomReading,
+  RoomsOrder,
+  RoomsPage,
+  RoomsQuery,
 } from './store.js';
 import { maxStretch } from './store.js';
 
@@ -95,6 +99,14 @@ class Room {
   endedLive(live: Live): LivePeriodReading {
     return { ...liveReading(live), end: Math.max(this.lastDeadline, live.start) };
   }
+}
+
+/** What the rooms list orders a room by (sort=room: by id alone). */
+function measureOf(room: Room, sort: RoomsOrder): number {
+  if (sort === 'sessions') return room.sessions.size;
+  if (sort === 'viewers') return room.viewers.size;
+  if (sort === 'peak') return room.live?.peakSessions ?? 0;
+  return 0;
 }
 
 const newPeriod = (now: number, sessions: number, viewers: number): PeriodAccumulators => ({
@@ -230,7 +242,10 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async count(roomId: string): Promise<RoomCount> {
-    const now = this.clock();
+    return this.countAt(roomId, this.clock());
+  }
+
+  private countAt(roomId: string, now: number): RoomCount {
     const room = this.room(roomId, now);
     const tally = room?.tally() ?? { sessions: 0, viewers: 0, visible: 0 };
     const live = tally.sessions > 0 ? room?.live : undefined;
@@ -250,14 +265,23 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async activeRooms(limit: number): Promise<ActiveRoom[]> {
-    const active: ActiveRoom[] = [];
-    for (const room of this.rooms.keys()) {
-      const count = await this.count(room);
-      if (count.sessions > 0) active.push({ room, ...count });
+    return (await this.listRooms({ limit, offset: 0, prefix: '', sort: 'sessions' })).rooms;
+  }
+
+  /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */
+  async listRooms({ limit, offset, prefix, sort }: RoomsQuery): Promise<RoomsPage> {
+    const now = this.clock();
+    const first: Ranked[] = [];
+    let total = 0;
+    for (const [id, room] of this.rooms) {
+      if (!id.startsWith(prefix)) continue;
+      room.expire(now);
+      if (room.sessions.size === 0) continue;
+      total++;
+      keepFirst(first, offset + limit, id, measureOf(room, sort));
     }
-    return active
-      .sort((a, b) => b.sessions - a.sessions || a.room.localeCompare(b.room))
-      .slice(0, limit);
+    const rooms = first.slice(offset).map(({ room }) => ({ room, ...this.countAt(room, now) }));
+    return { rooms, total, at: now };
   }
 
   async now(): Promise<number> {

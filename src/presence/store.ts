@@ -150,6 +150,31 @@ export interface ActiveRoom extends RoomCount {
   room: string;
 }
 
+/** How the rooms list is ordered: sessions, viewers or live peak largest first; or by room id. */
+export type RoomsOrder = 'sessions' | 'viewers' | 'peak' | 'room';
+
+/** One page of the rooms list (GET /v1/rooms). */
+export interface RoomsQuery {
+  limit: number;
+  /** Active rooms to skip, in the order asked for. */
+  offset: number;
+  /** Only rooms whose id starts with this ('' for every room); case-sensitive. */
+  prefix: string;
+  sort: RoomsOrder;
+}
+
+export interface RoomsPage {
+  /** Active rooms of the page, with live counts, in the order asked for (ties by room id). */
+  rooms: ActiveRoom[];
+  /**
+   * Rooms that match the prefix. Exact on the embedded store; on Redis the rooms in its size index,
+   * which may still hold rooms that emptied since and wait for the archive to forget them.
+   */
+  total: number;
+  /** Store time of the reading, epoch ms. */
+  at: number;
+}
+
 /** What the routes see: counting. */
 export interface PresenceCounter {
   /** 'redis' or 'embedded', for logs and /readyz. */
@@ -161,6 +186,8 @@ export interface PresenceCounter {
   counts(rooms: readonly string[]): Promise<Map<string, RoomCount>>;
   /** Rooms with at least one online session, largest first. */
   activeRooms(limit: number): Promise<ActiveRoom[]>;
+  /** One page of the active rooms, at a cost that grows with offset + limit, not with rooms. */
+  listRooms(query: RoomsQuery): Promise<RoomsPage>;
   /** Store time, epoch ms. */
   now(): Promise<number>;
   /** Resolves when the store answers; rejects otherwise. */

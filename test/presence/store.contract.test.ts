@@ -1,7 +1,12 @@
 // The rules of SPEC section 2, checked on every store: embedded, single Redis, Redis Cluster.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Heartbeat, HeartbeatOutcome, PresenceStore } from '../../src/presence/store.js';
+import type {
+  Heartbeat,
+  HeartbeatOutcome,
+  PresenceStore,
+  RoomsQuery,
+} from '../../src/presence/store.js';
 import { fastRules, keysOf, openStore, storeKinds } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -228,6 +233,86 @@ for (const kind of storeKinds) {
       const mine = active.filter((r) => r.room === small || r.room === large).map((r) => r.room);
       expect(mine).toEqual([large, small]);
       expect(await store.activeRooms(1)).toHaveLength(1);
+    });
+
+    describe('rooms list', () => {
+      const page = (prefix: string, query: Partial<RoomsQuery> = {}) =>
+        store.listRooms({ limit: 50, offset: 0, prefix, sort: 'sessions', ...query });
+      const ids = async (prefix: string, query: Partial<RoomsQuery> = {}) =>
+        (await page(prefix, query)).rooms.map((r) => r.room);
+
+      it('pages the active rooms of a prefix by sessions, viewers, live peak or id, ties by id', async () => {
+        const p = id('list');
+        // a: 3 sessions of one viewer; b: 2 sessions, 2 viewers; c: 1 session; d: 2, peak 3.
+        for (let i = 0; i < 3; i++) await beat({ room: `${p}-a`, session: id('s'), viewer: 'ann' });
+        await beat({ room: `${p}-b`, session: id('s') });
+        await beat({ room: `${p}-b`, session: id('s') });
+        await beat({ room: `${p}-c`, session: id('s') });
+        const leaving = id('s');
+        for (const session of [id('s'), id('s'), leaving]) await beat({ room: `${p}-d`, session });
+        await store.leave(`${p}-d`, leaving);
+        await sleep(fastRules.leaveGraceMs + 150);
+        expect(await ids(p)).toEqual([`${p}-a`, `${p}-b`, `${p}-d`, `${p}-c`]);
+        expect(await ids(p, { sort: 'viewers' })).toEqual([`${p}-b`, `${p}-d`, `${p}-a`, `${p}-c`]);
+        expect(await ids(p, { sort: 'peak' })).toEqual([`${p}-a`, `${p}-d`, `${p}-b`, `${p}-c`]);
+        expect(await ids(p, { sort: 'room' })).toEqual([`${p}-a`, `${p}-b`, `${p}-c`, `${p}-d`]);
+        expect(await ids(p, { limit: 2, offset: 1 })).toEqual([`${p}-b`, `${p}-d`]);
+        expect(await ids(p, { sort: 'room', limit: 2, offset: 2 })).toEqual([`${p}-c`, `${p}-d`]);
+        const first = await page(p, { limit: 1 });
+        expect(first.total).toBe(4);
+        expect(first.rooms[0]).toMatchObject({ sessions: 3, viewers: 1, visible: 3 });
+        expect(first.rooms[0]!.peak).toMatchObject({ sessions: 3, viewers: 1 });
+        expect(Math.abs(first.at - (await store.now()))).toBeLessThan(5_000);
+        expect(await page(`${p}-a`)).toMatchObject({ total: 1 });
+        expect(await page(`${p}-none`)).toMatchObject({ rooms: [], total: 0 });
+      });
+
+      it('lists a room that shrank by its live count, and leaves out a room that emptied', async () => {
+        const p = id('list');
+        const shrinking = [id('s'), id('s'), id('s')];
+        for (const session of shrinking) await beat({ room: `${p}-big`, session });
+        await beat({ room: `${p}-mid`, session: id('s') });
+        await beat({ room: `${p}-mid`, session: id('s') });
+        const gone = id('s');
+        await beat({ room: `${p}-gone`, session: gone });
+        expect(await ids(p)).toEqual([`${p}-big`, `${p}-mid`, `${p}-gone`]);
+        await store.leave(`${p}-big`, shrinking[0]!);
+        await store.leave(`${p}-big`, shrinking[1]!);
+        await store.leave(`${p}-gone`, gone);
+        await sleep(fastRules.leaveGraceMs + 150);
+        for (const sort of ['sessions', 'viewers', 'room'] as const) {
+          const listed = await page(p, { sort });
+          expect(listed.rooms.map((r) => [r.room, r.sessions])).toEqual(
+            sort === 'room'
+              ? [
+                  [`${p}-big`, 1],
+                  [`${p}-mid`, 2],
+                ]
+              : [
+                  [`${p}-mid`, 2],
+                  [`${p}-big`, 1],
+                ],
+          );
+          expect(listed.total).toBe(2);
+        }
+        await beat({ room: `${p}-gone`, session: id('s') });
+        expect(await ids(p)).toEqual([`${p}-mid`, `${p}-big`, `${p}-gone`]);
+      });
+
+      it('leaves a forgotten room out of the list and its total, until a heartbeat brings it back', async () => {
+        const p = id('list');
+        const session = id('s');
+        await beat({ room: `${p}-a`, session });
+        await store.leave(`${p}-a`, session);
+        await sleep(fastRules.leaveGraceMs + 150);
+        await store.commitReadings(await store.readRooms([`${p}-a`]));
+        expect(await store.roomsToArchive()).not.toContain(`${p}-a`);
+        for (const sort of ['sessions', 'room'] as const) {
+          expect(await page(p, { sort })).toMatchObject({ rooms: [], total: 0 });
+        }
+        await beat({ room: `${p}-a`, session: id('s') });
+        expect(await page(p)).toMatchObject({ total: 1, rooms: [{ room: `${p}-a`, sessions: 1 }] });
+      });
     });
 
     describe('archive side', () => {
