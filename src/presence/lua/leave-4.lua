@@ -4,7 +4,7 @@
   its next heartbeat is never too soon. Unknown or expired sessions are fine. Redis TIME.
 
   Input:
-    KEYS[1] session key         string: flag .. stretch .. viewer member (see heartbeat-8.lua)
+    KEYS[1] session key         string: flag .. stretch .. viewer member (see heartbeats.lua)
     KEYS[2] visible sessions    zset: session -> deadline ms
     KEYS[3] hidden sessions     zset: session -> deadline ms
     KEYS[4] viewers             zset: viewer -> latest deadline ms of its sessions
