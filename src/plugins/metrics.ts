@@ -1,6 +1,12 @@
 // Request metrics for every route (app.metrics): latency by route and status, and heartbeats by
 // outcome. Registered before the routes; the store plugin and the archive report to it too.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onSendHookHandler,
+  preSerializationHookHandler,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 
@@ -30,7 +36,7 @@ export default fp(
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
 
-    app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
       metrics.httpSeconds.observe(
         {
           method: request.method,
@@ -39,27 +45,31 @@ export default fp(
         },
         reply.elapsedTime / 1000,
       );
+      done();
     });
 
-    // Heartbeats only: counted or bot from the answer, refused from the error body.
+    // Heartbeats only: counted or bot from the answer, refused from the error body. Callback
+    // hooks rather than async ones: they run on every heartbeat, and need no promise.
+    const counted = metrics.heartbeats.labels({ outcome: 'counted', reason: '' });
+    const bot = metrics.heartbeats.labels({ outcome: 'bot', reason: '' });
     app.addHook('onRoute', (route) => {
       if (route.url !== heartbeatRoute || route.method !== 'POST') return;
-      const preSerialization = async (
-        _request: FastifyRequest,
-        reply: FastifyReply,
-        payload: unknown,
+      const preSerialization: preSerializationHookHandler<unknown> = (
+        _request,
+        reply,
+        payload,
+        done,
       ) => {
         if (reply.statusCode === 200) {
-          const counted = (payload as { counted?: unknown } | null)?.counted;
-          metrics.heartbeats.inc({ outcome: counted === false ? 'bot' : 'counted', reason: '' });
+          ((payload as { counted?: unknown } | null)?.counted === false ? bot : counted).inc();
         }
-        return payload;
+        done(null, payload);
       };
-      const onSend = async (_request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      const onSend: onSendHookHandler<unknown> = (_request, reply, payload, done) => {
         if (reply.statusCode >= 400) {
           metrics.heartbeats.inc({ outcome: 'refused', reason: refusalReason(reply, payload) });
         }
-        return payload;
+        done(null, payload);
       };
       route.preSerialization = [route.preSerialization ?? [], preSerialization].flat();
       route.onSend = [route.onSend ?? [], onSend].flat();
