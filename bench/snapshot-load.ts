@@ -44,7 +44,7 @@ export interface SnapshotLoadResult {
   during: WrkFigures;
   /** during.requestsPerS / without.requestsPerS (goal ≥ 0.80). */
   ratio: number;
-  /** The snapshots that ran during the second wrk run. */
+  /** The snapshots that ran during the second wrk run (the last one may end after it). */
   snapshots: Pick<SnapshotRun, 'ms' | 'rooms' | 'phases'>[];
   /** CPU time of redis-server during each wrk run, ms. */
   redisCpuMs: { without: number; during: number };
@@ -149,7 +149,7 @@ export async function snapshotLoadBench(options: SnapshotLoadOptions): Promise<S
       while (running) {
         const r = await runSnapshot({ store, db: database.db, log: silent });
         if (r.status !== 'ok') throw new Error(`snapshot ${r.status}: ${r.error ?? ''}`);
-        if (running) snapshots.push({ ms: r.ms, rooms: r.rooms, phases: r.phases });
+        snapshots.push({ ms: r.ms, rooms: r.rooms, phases: r.phases });
       }
     })();
     cpu = await redisCpuMs(client);
