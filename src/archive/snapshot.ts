@@ -29,9 +29,10 @@ export interface SnapshotDeps {
    */
   holdLockOnSuccess?: boolean;
   /**
-   * Longest wait for the database write, ms (default 75 % of the lock's expiry). A database that
-   * stops answering (a half-open connection, a proxy in front of a stopped server) must fail the
-   * run while this instance still holds the lock; its readings then stay in the store.
+   * Longest wait for reading the store and writing the database, which overlap, ms (default 75 %
+   * of the lock's expiry). A database that stops answering (a half-open connection, a proxy in
+   * front of a stopped server) must fail the run while this instance still holds the lock; its
+   * readings then stay in the store.
    */
   writeTimeoutMs?: number;
   /** Write webhook events with the snapshot by these rules (webhooks on); absent: none. */
