@@ -1,6 +1,7 @@
 // The snapshot job: under a lock shared by every instance, reads each room's counts and
-// accumulators from the presence store, writes them to PostgreSQL in one transaction, and only
-// then lets the store forget what was written. A failed write leaves everything in the store,
+// accumulators from the presence store, writes them to PostgreSQL in one transaction (reading the
+// next chunk of rooms while the database writes the previous one), and only then lets the store
+// forget what was written. A failed write leaves everything in the store,
 // so the next run covers the whole gap.
 import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
@@ -8,7 +9,7 @@ import type { Db } from '../db/client.js';
 import type { ArchiveSource, RoomReading } from '../presence/store.js';
 import { withTimeout } from '../timeout.js';
 import type { EventRules } from '../webhooks/events.js';
-import { writeReadings } from './writer.js';
+import { writeReadingsFrom } from './writer.js';
 
 export const SNAPSHOT_LOCK = 'snapshot';
 
@@ -18,7 +19,7 @@ export interface SnapshotDeps {
   store: ArchiveSource;
   db: Db;
   log: Logger;
-  /** Rooms read from the store per call (default 500). */
+  /** Rooms per chunk: read from the store, written to the database, committed (default 1000). */
   batchSize?: number;
   /** Expiry of the lock, ms: the longest a run may take before another instance may start one. */
   lockTtlMs?: number;
@@ -28,9 +29,10 @@ export interface SnapshotDeps {
    */
   holdLockOnSuccess?: boolean;
   /**
-   * Longest wait for the database write, ms (default 75 % of the lock's expiry). A database that
-   * stops answering (a half-open connection, a proxy in front of a stopped server) must fail the
-   * run while this instance still holds the lock; its readings then stay in the store.
+   * Longest wait for reading the store and writing the database, which overlap, ms (default 75 %
+   * of the lock's expiry). A database that stops answering (a half-open connection, a proxy in
+   * front of a stopped server) must fail the run while this instance still holds the lock; its
+   * readings then stay in the store.
    */
   writeTimeoutMs?: number;
   /** Write webhook events with the snapshot by these rules (webhooks on); absent: none. */
@@ -49,14 +51,18 @@ export interface SnapshotRun {
   online?: { rooms: number; sessions: number };
   /** Duration, ms. */
   ms: number;
-  /** Where the time went, ms: reading the store, writing the database, committing to the store. */
-  phases?: { readMs: number; writeMs: number; commitMs: number };
+  /**
+   * Where the time went, ms. Reading the store and writing the database overlap (chunk by
+   * chunk): readMs and writeMs are the time each side was busy, archiveMs the two together from
+   * the first read to the database's commit; then committing to the store.
+   */
+  phases?: { readMs: number; writeMs: number; archiveMs: number; commitMs: number };
   /** Why the run failed (for logs and /readyz; never sent to clients). */
   error?: string;
 }
 
 const DEFAULT_LOCK_TTL_MS = 50_000;
-const DEFAULT_BATCH = 500;
+const DEFAULT_BATCH = 1000;
 
 /** One run of the snapshot job. Never throws: a failure is reported in the result and the log. */
 export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
@@ -87,41 +93,58 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     return result('skipped', 0, 0);
   }
 
-  let readings: RoomReading[] = [];
+  let read = 0;
   let ok = false;
+  // Set when the run gave up waiting: the transaction, still going, then reads no further chunk
+  // and rolls back rather than commit what this run will not commit to the store.
+  let abandoned = false;
   try {
-    const t0 = performance.now();
     const rooms = await deps.store.roomsToArchive();
     const batchSize = deps.batchSize ?? DEFAULT_BATCH;
-    for (let i = 0; i < rooms.length; i += batchSize) {
-      readings = readings.concat(await deps.store.readRooms(rooms.slice(i, i + batchSize)));
+    const store = deps.store;
+    async function* chunks() {
+      for (let i = 0; i < rooms.length; i += batchSize) {
+        if (abandoned) throw new Error('snapshot abandoned: the run stopped waiting');
+        const chunk = await store.readRooms(rooms.slice(i, i + batchSize));
+        read += chunk.length;
+        yield chunk;
+      }
     }
-    const t1 = performance.now();
     const lockTtlMs = deps.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    const written = await withTimeout(
-      writeReadings(deps.db, readings, { events: deps.events }),
-      deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
-      'the database',
-    );
-    // Only what is safely in PostgreSQL may leave the store.
-    const t2 = performance.now();
-    await deps.store.commitReadings(readings);
+    const t0 = performance.now();
+    // Reading and writing overlap: the next chunk is read while the database writes this one.
+    const written =
+      rooms.length === 0
+        ? null
+        : await withTimeout(
+            writeReadingsFrom(deps.db, chunks(), { events: deps.events }),
+            deps.writeTimeoutMs ?? Math.floor(lockTtlMs * 0.75),
+            'the database',
+          );
+    const readings = written?.readings ?? [];
+    // Only what is safely in PostgreSQL may leave the store; in chunks, so that heartbeats are
+    // served between them.
+    const t1 = performance.now();
+    for (let i = 0; i < readings.length; i += batchSize) {
+      await deps.store.commitReadings(readings.slice(i, i + batchSize));
+    }
     ok = true;
     const run: SnapshotRun = {
-      ...result('ok', readings.length, written.snapshots),
+      ...result('ok', readings.length, written?.result.snapshots ?? 0),
       online: online(readings),
       phases: {
-        readMs: Math.round(t1 - t0),
-        writeMs: Math.round(t2 - t1),
-        commitMs: Math.round(performance.now() - t2),
+        readMs: Math.round(written?.readMs ?? 0),
+        writeMs: Math.round(written?.writeMs ?? 0),
+        archiveMs: Math.round(t1 - t0),
+        commitMs: Math.round(performance.now() - t1),
       },
     };
     deps.log.info(
       {
         rooms: run.rooms,
         written: run.written,
-        entries: written.entries,
-        events: written.events,
+        entries: written?.result.entries ?? 0,
+        events: written?.result.events ?? 0,
         ms: run.ms,
         ...run.phases,
       },
@@ -129,11 +152,12 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     );
     return run;
   } catch (err) {
+    abandoned = true;
     deps.log.error(
-      { err, rooms: readings.length },
+      { err, rooms: read },
       'snapshot: failed; the readings stay in the store and the next run covers this period',
     );
-    return result('failed', readings.length, 0, message(err));
+    return result('failed', read, 0, message(err));
   } finally {
     if (!(ok && deps.holdLockOnSuccess)) {
       await deps.store.unlock(SNAPSHOT_LOCK, token).catch((err: unknown) => {

@@ -51,13 +51,11 @@ export async function upsertSnapshots(tx: Tx, rows: readonly SnapshotRow[]): Pro
       },
       setWhere: sql`excluded.period_end > ${snapshots.periodEnd}`,
     })
-    .returning({
-      room: snapshots.room,
-      periodStart: snapshots.periodStart,
-      periodEnd: snapshots.periodEnd,
-      replaced: sql<boolean>`(xmax <> 0)`,
-    });
-  for (const row of returned.filter((r) => r.replaced)) {
+    // Only what decides the entries: times would be parsed into Dates for every row, and the
+    // replaced rows' times are the readings' own (same room and start, the new end).
+    .returning({ room: snapshots.room, replaced: sql<boolean>`(xmax <> 0)` });
+  const replaced = new Set(returned.filter((r) => r.replaced).map((r) => r.room));
+  for (const row of rows.filter((r) => replaced.has(r.room))) {
     // The replaced row's entries are the ones of that room between its start and the new end.
     await tx
       .delete(snapshotEntries)

@@ -1,4 +1,4 @@
-// Writes what the snapshot job read from the presence store to PostgreSQL, in one transaction:
+// Writes what the snapshot job reads from the presence store to PostgreSQL, in one transaction:
 // snapshot rows, joins by entry, live periods, all-time peaks and, with webhooks on, the events
 // they make. Safe to repeat: a retry of the same readings changes nothing.
 import { sql } from 'drizzle-orm';
@@ -9,6 +9,7 @@ import { readPreviousState, writeEvents } from '../webhooks/outbox.js';
 import { archiveRows, entryRows } from './rows.js';
 import {
   insertEntries,
+  type Tx,
   upsertLivePeriods,
   upsertRoomPeaks,
   upsertSnapshots,
@@ -32,34 +33,103 @@ export interface WriteOptions {
   events?: EventRules | undefined;
 }
 
+const none = (): WriteResult => ({
+  snapshots: 0,
+  unchanged: 0,
+  entries: 0,
+  livePeriods: 0,
+  events: 0,
+});
+
 /** Writes the readings in one transaction. Throws (and writes nothing) when the database fails. */
 export async function writeReadings(
   db: Db,
   readings: readonly RoomReading[],
   options: WriteOptions = {},
 ): Promise<WriteResult> {
-  const rows = archiveRows(readings);
-  if (rows.snapshots.length === 0) {
-    return { snapshots: 0, unchanged: 0, entries: 0, livePeriods: 0, events: 0 };
-  }
-  return db.transaction(async (tx) => {
+  if (readings.length === 0) return none();
+  const { result } = await writeReadingsFrom(db, [readings][Symbol.iterator](), options);
+  return result;
+}
+
+/** What writeReadingsFrom wrote, and how long each side was busy (they overlap). */
+export interface StreamedWrite {
+  result: WriteResult;
+  /** Every reading the chunks held, for the store's commit. */
+  readings: RoomReading[];
+  /** Time spent waiting for the next chunk of readings, ms. */
+  readMs: number;
+  /** Time spent writing chunks to the database, ms. */
+  writeMs: number;
+}
+
+/**
+ * Writes chunks of readings in one transaction, taking the next chunk from `chunks` while the
+ * database writes the current one, so that reading the store and writing the database overlap.
+ * A chunk's rooms are never in another chunk (one reading per room and run). Throws (and writes
+ * nothing) when the database fails; the readings taken so far then stay in the store.
+ */
+export async function writeReadingsFrom(
+  db: Db,
+  chunks: Iterator<readonly RoomReading[]> | AsyncIterator<readonly RoomReading[]>,
+  options: WriteOptions = {},
+): Promise<StreamedWrite> {
+  const streamed: StreamedWrite = { result: none(), readings: [], readMs: 0, writeMs: 0 };
+  const take = async () => {
+    const t0 = performance.now();
+    const next = await chunks.next();
+    streamed.readMs += performance.now() - t0;
+    return next;
+  };
+  let next = take();
+  // A failed write leaves the next read in flight: its failure is not the one to report.
+  next.catch(() => {});
+  await db.transaction(async (tx) => {
     // Bounded by the snapshot job (under its lock's expiry), not by the pool's read timeout.
     await tx.execute(sql`set local statement_timeout = 0`);
-    // Events compare with what the archive held before this snapshot: read that first.
-    const previous = options.events && (await readPreviousState(tx, rows, options.events));
-    const written = await upsertSnapshots(tx, rows.snapshots);
-    const entries = rows.readings.filter((r) => written.has(r.room)).flatMap(entryRows);
-    await insertEntries(tx, entries);
-    await upsertLivePeriods(tx, rows.livePeriods);
-    await upsertRoomPeaks(tx, rows.roomPeaks);
-    const events =
-      options.events && previous ? await writeEvents(tx, rows, previous, options.events) : [];
-    return {
-      snapshots: written.size,
-      unchanged: rows.snapshots.length - written.size,
-      entries: entries.length,
-      livePeriods: rows.livePeriods.length,
-      events: events.length,
-    };
+    for (;;) {
+      const chunk = await next;
+      if (chunk.done) break;
+      next = take();
+      next.catch(() => {});
+      const t0 = performance.now();
+      add(streamed.result, await writeChunk(tx, chunk.value, options));
+      streamed.writeMs += performance.now() - t0;
+      for (const r of chunk.value) streamed.readings.push(r);
+    }
   });
+  return streamed;
+}
+
+function add(total: WriteResult, part: WriteResult): void {
+  total.snapshots += part.snapshots;
+  total.unchanged += part.unchanged;
+  total.entries += part.entries;
+  total.livePeriods += part.livePeriods;
+  total.events += part.events;
+}
+
+async function writeChunk(
+  tx: Tx,
+  readings: readonly RoomReading[],
+  options: WriteOptions,
+): Promise<WriteResult> {
+  const rows = archiveRows(readings);
+  if (rows.snapshots.length === 0) return none();
+  // Events compare with what the archive held before this snapshot: read that first.
+  const previous = options.events && (await readPreviousState(tx, rows, options.events));
+  const written = await upsertSnapshots(tx, rows.snapshots);
+  const entries = rows.readings.filter((r) => written.has(r.room)).flatMap(entryRows);
+  await insertEntries(tx, entries);
+  await upsertLivePeriods(tx, rows.livePeriods);
+  await upsertRoomPeaks(tx, rows.roomPeaks);
+  const events =
+    options.events && previous ? await writeEvents(tx, rows, previous, options.events) : [];
+  return {
+    snapshots: written.size,
+    unchanged: rows.snapshots.length - written.size,
+    entries: entries.length,
+    livePeriods: rows.livePeriods.length,
+    events: events.length,
+  };
 }

@@ -17,8 +17,7 @@ import {
   parseCount,
   parseHeartbeats,
   parseLeave,
-  parseReading,
-  type Reply,
+  parseReadings,
 } from './replies.js';
 import { countBudget, type IndexChunk, type Indexed, walkBySize } from './rooms-list.js';
 import type {
@@ -83,8 +82,8 @@ declare module 'ioredis' {
     ): Result<number[], Context>;
     hcLeave(...keysAndArgs: (string | number)[]): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
-    hcRead(numberOfKeys: number, ...keys: string[]): Result<Reply[], Context>;
-    hcReadRoom(...keys: string[]): Result<Reply[], Context>;
+    hcRead(numberOfKeys: number, ...keys: string[]): Result<string, Context>;
+    hcReadRoom(...keys: string[]): Result<string, Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     hcCommitRoom(...keysAndArgs: string[]): Result<number[], Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
@@ -486,22 +485,20 @@ export class RedisPresenceStore implements PresenceStore {
 
   readRooms(rooms: readonly string[]): Promise<RoomReading[]> {
     return guard(async () => {
+      const batches = this.batches(rooms);
       const replies = await Promise.all(
-        this.batches(rooms).map((batch) => {
+        batches.map((batch) => {
           const keys = batch.flatMap((room) => this.archiveKeys(room));
           return this.cluster
             ? this.redis.hcReadRoom(...keys)
             : this.redis.hcRead(keys.length, ...keys);
         }),
       );
-      const flat = replies.flat();
-      const readings = flat.map((reply, i) => parseReading(rooms[i]!, reply));
+      const read = batches.map((batch, i) => parseReadings(batch, replies[i]!));
       // Rooms with nothing to archive leave the index; a heartbeat puts a room back.
-      const idle = rooms.flatMap((room, i) =>
-        readings[i] === null ? [room, Number(flat[i]![0])] : [],
-      );
+      const idle = read.flatMap((b) => b.idle.flatMap(({ room, at }) => [room, at]));
       if (idle.length > 0) await this.redis.hcForget(this.index, this.sizes, this.ids, ...idle);
-      return readings.filter((r): r is RoomReading => r !== null);
+      return read.flatMap((b) => b.readings);
     });
   }
 

@@ -10,7 +10,8 @@ import type {
 } from './store.js';
 
 type Flat = (string | number)[];
-export type Reply = (string | number | Flat)[];
+/** One room of read-rooms.lua, as JSON decodes it (an empty hash comes as {}, not []). */
+type RoomReply = (string | number | Flat | Record<string, never>)[];
 
 /** Zips a script's reply, from offset on, with the names of its output fields. */
 function named<const N extends readonly string[]>(
@@ -97,8 +98,9 @@ export function parseCount(reply: readonly unknown[]): RoomCount {
   };
 }
 
-const toRecord = (flat: Flat): Record<string, string> => {
+const toRecord = (flat: RoomReply[number]): Record<string, string> => {
   const record: Record<string, string> = {};
+  if (!Array.isArray(flat)) return record;
   for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1]);
   return record;
 };
@@ -154,20 +156,38 @@ const readingFields = [
   'liveEnd',
 ] as const;
 
-/** One room of read-rooms.lua; null when the room had nothing (it is forgotten). */
-export function parseReading(room: string, reply: Reply): RoomReading | null {
-  if (reply.length === 1) return null;
+/** What one call of read-rooms.lua read: rooms with something to archive, and the others. */
+export interface ReadBatch {
+  readings: RoomReading[];
+  /** Rooms with nothing to archive, and the store time they were found so (to forget them). */
+  idle: { room: string; at: number }[];
+}
+
+/** read-rooms.lua's JSON text for these rooms, in the order they were passed. */
+export function parseReadings(rooms: readonly string[], text: string): ReadBatch {
+  const replies = JSON.parse(text) as RoomReply[];
+  const batch: ReadBatch = { readings: [], idle: [] };
+  replies.forEach((reply, i) => {
+    const room = rooms[i]!;
+    if (reply.length === 1) batch.idle.push({ room, at: Number(reply[0]) });
+    else batch.readings.push(parseReading(room, reply));
+  });
+  return batch;
+}
+
+/** One room of read-rooms.lua that had something to archive. */
+function parseReading(room: string, reply: RoomReply): RoomReading {
   const r = Object.fromEntries(readingFields.map((name, i) => [name, reply[i]])) as Record<
     (typeof readingFields)[number],
-    number | Flat
+    RoomReply[number]
   >;
   const at = Number(r.at);
   const liveEnd = Number(r.liveEnd);
-  const ended = Object.values(toRecord(r.closed as Flat)).map((json) => {
+  const ended = Object.values(toRecord(r.closed)).map((json) => {
     const record = JSON.parse(json) as Record<string, number>;
     return liveFrom(record, num(record.end), num(record.u));
   });
-  const liveHash = toRecord(r.live as Flat);
+  const liveHash = toRecord(r.live);
   let live: LivePeriodReading | null = null;
   if (liveHash.start !== undefined) {
     const reading = liveFrom(liveHash, liveEnd >= 0 ? liveEnd : null, Number(r.uniques));
@@ -181,7 +201,7 @@ export function parseReading(room: string, reply: Reply): RoomReading | null {
     sessions: Number(r.sessions),
     viewers: Number(r.viewers),
     visible: Number(r.visible),
-    period: periodFrom(toRecord(r.period as Flat), at),
+    period: periodFrom(toRecord(r.period), at),
     live,
     closed: ended,
   };

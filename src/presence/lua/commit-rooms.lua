@@ -14,7 +14,8 @@
 local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey, reading)
   local readAt = ms(reading[1])
   if redis.call('HGET', pendingKey, 'at') == readAt then redis.call('DEL', pendingKey) end
-  local liveStart = redis.call('HGET', liveKey, 'start')
+  -- Most readings ended no live period: no call for the live period's start then.
+  local liveStart = #reading[2] > 0 and redis.call('HGET', liveKey, 'start')
   for _, start in ipairs(reading[2]) do
     local field = ms(start)
     redis.call('HDEL', closedKey, field)
