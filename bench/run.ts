@@ -3,8 +3,9 @@
 // Redis time per heartbeat, Redis memory per session, and the room-size bench. The service runs
 // at its shipped defaults (default log level and limits, the archive job running against
 // PostgreSQL), each simulated page on its own client address behind a trusted proxy; only the
-// ttls are long, so that the loaded sessions stay online through the run. Starts its own
-// redis-server, the built service and the bare route; drives them with wrk on loopback.
+// ttls are long, so that the loaded sessions stay online through the run. Then the snapshot of
+// 10 000 and 100 000 rooms, heartbeats during one, and the admin rooms list over 100 000 rooms.
+// Starts its own redis-server, the built service and the bare route; drives them with wrk.
 //   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians)
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,9 @@ import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat, PresenceRules } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { roomSizeBench } from './room-size.js';
+import { benchRoomsList } from './rooms-list.js';
+import { snapshotBench } from './snapshot.js';
+import { snapshotLoadBench } from './snapshot-load.js';
 
 const run = promisify(execFile);
 const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
@@ -199,6 +203,29 @@ try {
   for (const child of children.splice(0)) child.kill('SIGTERM');
 
   const roomSize = await roomSizeBench();
+  const snapshots = [];
+  for (const rooms of [10_000, 100_000]) {
+    await redisCli('flushall');
+    snapshots.push(
+      await snapshotBench({
+        rooms,
+        runs: rooms > 10_000 ? 3 : 5,
+        redisUrl: redis.url,
+        databaseUrl: `${postgres}/${database}`,
+      }),
+    );
+  }
+  await redisCli('flushall');
+  const snapshotLoad = await snapshotLoadBench({
+    rooms: 100_000,
+    redisUrl: redis.url,
+    databaseUrl: `${postgres}/${database}`,
+    durationS: 20,
+    port: servicePort,
+    connections,
+  });
+  await redisCli('flushall');
+  const roomsList = await benchRoomsList({ rooms: 100_000, runs: 30 });
 
   const bareHeartbeat = median(hb.bare);
   const bareCountRps = median(bareCount);
@@ -243,6 +270,27 @@ try {
       (m) =>
         `A room of 1 000 000 visible sessions with stretch ${m.stretch}: ${m.heartbeatsPerS.toFixed(0)} heartbeats a second, ${(m.redisCoreShare * 100).toFixed(0)} % of one Redis core at the cost above.`,
     ),
+    '',
+    'Snapshot end to end on PostgreSQL (bench/snapshot.ts; medians of the runs after the first):',
+    '',
+    '| rooms | first run, ms | median run, ms | read (busy), ms | write (busy), ms | commit, ms | goal |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...snapshots.map(
+      (r) =>
+        `| ${r.rooms.toLocaleString('en')} | ${r.firstRunMs.toFixed(0)} | ${r.median.totalMs.toFixed(0)} | ${r.median.readMs.toFixed(0)} | ${r.median.writeMs.toFixed(0)} | ${r.median.commitMs.toFixed(0)} | ≤ ${r.rooms > 10_000 ? '5 000' : '500'} |`,
+    ),
+    '',
+    `Heartbeats during a snapshot of 100 000 rooms (bench/snapshot-load.ts, wrk ${snapshotLoad.without.requestsPerS.toFixed(0)}/s without, ${snapshotLoad.during.requestsPerS.toFixed(0)}/s during): ${snapshotLoad.ratio.toFixed(2)} of the rate without (goal ≥ 0.80).`,
+    '',
+    `Admin rooms list over ${roomsList.rooms.toLocaleString('en')} active rooms (bench/rooms-list.ts, median / p95 ms; goal for limit=50 ≤ 50):`,
+    '',
+    '| query | Redis | embedded |',
+    '| --- | ---: | ---: |',
+    ...Object.keys(roomsList.redis).map((q) => {
+      const r = roomsList.redis[q]!;
+      const e = roomsList.embedded[q];
+      return `| ${q} | ${r.medianMs.toFixed(1)} / ${r.p95Ms.toFixed(1)} | ${e ? `${e.medianMs.toFixed(1)} / ${e.p95Ms.toFixed(1)}` : ''} |`;
+    }),
     '',
     `Redis memory per online session (own viewer, used_memory delta over 1 000 000 sessions): ${bytesPerSession.toFixed(0)} bytes (goal ≤ 400).`,
   ];
