@@ -13,10 +13,11 @@ import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
-import type { Heartbeat, PresenceRules } from '../src/presence/store.js';
+import type { Heartbeat } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { roomSizeBench } from './room-size.js';
 import { benchRoomsList } from './rooms-list.js';
+import { longTtlRules } from './rules.js';
 import { snapshotBench } from './snapshot.js';
 import { snapshotLoadBench } from './snapshot-load.js';
 
@@ -32,14 +33,7 @@ const barePort = 18181;
 const prefix = 'hc';
 const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const database = 'headcount_bench';
-// Long ttls so that loaded sessions stay online through the whole run.
-const rules: PresenceRules = {
-  visibleTtlMs: 3_600_000,
-  hiddenTtlMs: 3_600_000,
-  leaveGraceMs: 5_000,
-  visibleIntervalMs: 15_000,
-  hiddenIntervalMs: 60_000,
-};
+const rules = longTtlRules;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

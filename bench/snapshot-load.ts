@@ -12,8 +12,8 @@ import { runSnapshot, type SnapshotRun } from '../src/archive/snapshot.js';
 import { openDatabase } from '../src/db/client.js';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
-import type { PresenceRules } from '../src/presence/store.js';
 import { deletePrefix } from '../test/support/stores.js';
+import { longTtlRules } from './rules.js';
 import { heartbeatWave, redisCpuMs } from './snapshot.js';
 
 const run = promisify(execFile);
@@ -50,14 +50,7 @@ export interface SnapshotLoadResult {
   redisCpuMs: { without: number; during: number };
 }
 
-// Long ttls: every room stays active for the whole benchmark.
-const rules: PresenceRules = {
-  visibleTtlMs: 3_600_000,
-  hiddenTtlMs: 3_600_000,
-  leaveGraceMs: 5_000,
-  visibleIntervalMs: 15_000,
-  hiddenIntervalMs: 60_000,
-};
+const rules = longTtlRules;
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
