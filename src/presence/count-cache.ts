@@ -31,7 +31,6 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Presen
       const counts = await Promise.all(rooms.map(count));
       return new Map(rooms.map((room, i) => [room, counts[i]!]));
     },
-    activeRooms: (limit) => counter.activeRooms(limit),
     // A page is read live, never from the cache: it decides which rooms to count at all.
     listRooms: (query) => counter.listRooms(query),
     now: () => counter.now(),

@@ -7,7 +7,6 @@ import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
 import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
-  ActiveRoom,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -262,10 +261,6 @@ export class MemoryPresenceStore implements PresenceStore {
     const counts = new Map<string, RoomCount>();
     for (const room of rooms) counts.set(room, await this.count(room));
     return counts;
-  }
-
-  async activeRooms(limit: number): Promise<ActiveRoom[]> {
-    return (await this.listRooms({ limit, offset: 0, prefix: '', sort: 'sessions' })).rooms;
   }
 
   /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */

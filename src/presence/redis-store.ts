@@ -243,10 +243,6 @@ export class RedisPresenceStore implements PresenceStore {
     return new Map(rooms.map((room, i) => [room, counts[i]!]));
   }
 
-  async activeRooms(limit: number): Promise<ActiveRoom[]> {
-    return (await this.listRooms({ limit, offset: 0, prefix: '', sort: 'sessions' })).rooms;
-  }
-
   /**
    * Reads the top of the size index (or the id index for sort=room), counts those rooms only, and
    * writes the live sizes it read back, so that rooms that shrank by expiry move down. See

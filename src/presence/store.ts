@@ -184,8 +184,6 @@ export interface PresenceCounter {
   leave(room: string, session: string): Promise<LeaveOutcome>;
   count(room: string): Promise<RoomCount>;
   counts(rooms: readonly string[]): Promise<Map<string, RoomCount>>;
-  /** Rooms with at least one online session, largest first. */
-  activeRooms(limit: number): Promise<ActiveRoom[]>;
   /** One page of the active rooms, at a cost that grows with offset + limit, not with rooms. */
   listRooms(query: RoomsQuery): Promise<RoomsPage>;
   /** Store time, epoch ms. */

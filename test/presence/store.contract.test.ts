@@ -229,10 +229,14 @@ for (const kind of storeKinds) {
       for (let i = 0; i < 3; i++) await beat({ room: large, session: id('s') });
       const counts = await store.counts([small, large, id('empty')]);
       expect([...counts.values()].map((c) => c.sessions)).toEqual([1, 3, 0]);
-      const active = await store.activeRooms(1000);
+      const active = (
+        await store.listRooms({ limit: 1000, offset: 0, prefix: '', sort: 'sessions' })
+      ).rooms;
       const mine = active.filter((r) => r.room === small || r.room === large).map((r) => r.room);
       expect(mine).toEqual([large, small]);
-      expect(await store.activeRooms(1)).toHaveLength(1);
+      expect(
+        (await store.listRooms({ limit: 1, offset: 0, prefix: '', sort: 'sessions' })).rooms,
+      ).toHaveLength(1);
     });
 
     describe('rooms list', () => {
@@ -413,7 +417,11 @@ for (const kind of storeKinds) {
         expect(await store.readRooms([room])).toEqual([]);
         await beat({ room, session: id('s') });
         expect(await store.roomsToArchive()).toContain(room);
-        expect((await store.activeRooms(10_000)).map((r) => r.room)).toContain(room);
+        expect(
+          (
+            await store.listRooms({ limit: 10_000, offset: 0, prefix: '', sort: 'sessions' })
+          ).rooms.map((r) => r.room),
+        ).toContain(room);
       });
 
       it('leaves nothing behind once a room has emptied and been archived', async () => {
