@@ -86,6 +86,8 @@ declare module 'ioredis' {
     hcReadRoom(...keys: string[]): Result<string, Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
     hcCommitRoom(...keysAndArgs: string[]): Result<number[], Context>;
+    hcCommitOpen(numberOfKeys: number, ...keysAndArgs: string[]): Result<number, Context>;
+    hcCommitOpenRoom(...keysAndArgs: string[]): Result<number, Context>;
     hcUnlock(key: string, token: string): Result<number, Context>;
     hcForget(
       index: string,
@@ -119,6 +121,8 @@ function defineScripts(redis: RedisClient) {
     numberOfKeys: archiveKeysPerRoom,
     lua: withLib('commit-rooms.lua'),
   });
+  redis.defineCommand('hcCommitOpen', { lua: lua('commit-open-rooms.lua') });
+  redis.defineCommand('hcCommitOpenRoom', { numberOfKeys: 2, lua: lua('commit-open-rooms.lua') });
   redis.defineCommand('hcUnlock', { numberOfKeys: 1, lua: lua('unlock-1.lua') });
   redis.defineCommand('hcForget', { numberOfKeys: 3, lua: lua('forget-rooms-3.lua') });
   redis.defineCommand('hcRoomSizes', { numberOfKeys: 2, lua: lua('room-sizes-2.lua') });
@@ -499,19 +503,39 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   commitReadings(readings: readonly RoomReading[]): Promise<void> {
+    // A room with sessions online that ended no live period cannot be forgotten: its commit needs
+    // two of its keys and one argument, not eight and a JSON text.
+    const staysOpen = (r: RoomReading) => r.sessions > 0 && r.closed.length === 0;
+    const open = readings.filter(staysOpen);
+    const others = readings.filter((r) => !staysOpen(r));
     return guard(async () => {
-      const flags = await Promise.all(
-        this.batches(readings).map((batch) => {
-          const keys = batch.flatMap((r) => this.archiveKeys(r.room));
-          const args = batch.map(commitPayload);
-          return this.cluster
-            ? this.redis.hcCommitRoom(...keys, ...args)
-            : this.redis.hcCommit(keys.length, ...keys, ...args);
-        }),
-      );
+      const [, flags] = await Promise.all([
+        Promise.all(
+          this.batches(open).map((batch) => {
+            const keysAndArgs: string[] = [];
+            for (const r of batch) {
+              const k = roomKeys(this.prefix, r.room);
+              keysAndArgs.push(k.period, k.pending);
+            }
+            for (const r of batch) keysAndArgs.push(String(r.at));
+            return this.cluster
+              ? this.redis.hcCommitOpenRoom(...keysAndArgs)
+              : this.redis.hcCommitOpen(batch.length * 2, ...keysAndArgs);
+          }),
+        ),
+        Promise.all(
+          this.batches(others).map((batch) => {
+            const keys = batch.flatMap((r) => this.archiveKeys(r.room));
+            const args = batch.map(commitPayload);
+            return this.cluster
+              ? this.redis.hcCommitRoom(...keys, ...args)
+              : this.redis.hcCommit(keys.length, ...keys, ...args);
+          }),
+        ),
+      ]);
       // Only rooms not brought back by a heartbeat since their reading leave the index.
       const forgettable = flags.flat();
-      const forget = readings.flatMap((r, i) => (forgettable[i] === 1 ? [r.room, r.at] : []));
+      const forget = others.flatMap((r, i) => (forgettable[i] === 1 ? [r.room, r.at] : []));
       if (forget.length > 0) await this.redis.hcForget(this.index, this.sizes, this.ids, ...forget);
     });
   }

@@ -209,5 +209,5 @@ function parseReading(room: string, reply: RoomReply): RoomReading {
 
 /** The argument of commit-rooms.lua for one reading. */
 export function commitPayload(reading: RoomReading): string {
-  return JSON.stringify([reading.at, reading.closed.map((c) => c.start)]);
+  return JSON.stringify([reading.at, reading.closed.map((c) => c.start), reading.sessions]);
 }

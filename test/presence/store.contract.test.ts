@@ -398,6 +398,24 @@ for (const kind of storeKinds) {
         });
       });
 
+      it('a late commit of an earlier reading keeps what a later reading merged', async () => {
+        const room = id('room');
+        await beat({ room, session: id('s') });
+        const [first] = await store.readRooms([room]);
+        await beat({ room, session: id('s') });
+        // Readings are told apart by their time, to the millisecond.
+        await sleep(5);
+        const [second] = await store.readRooms([room]);
+        // The first reading's write finished after the second reading was taken.
+        await store.commitReadings([first!]);
+        const [third] = await store.readRooms([room]);
+        expect(third!.period).toMatchObject({ since: first!.period.since, joins: 2 });
+        await store.commitReadings([third!]);
+        const [fourth] = await store.readRooms([room]);
+        expect(fourth!.period).toMatchObject({ since: third!.at, joins: 0 });
+        expect(second!.at).toBeGreaterThan(first!.at);
+      });
+
       it('closes the live period when the room empties, ending at its last deadline', async () => {
         const room = id('room');
         const session = id('s');

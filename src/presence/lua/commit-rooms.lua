@@ -6,14 +6,18 @@
   One or more rooms per call (one at a time on Redis Cluster).
 
   Input, 8 keys per room, as read-rooms.lua; one argument per room, in the same order:
-    ARGV[i] JSON array: reading time ms, then the array of the starts (ms) of the ended live
-                        periods read (the live period itself when the reading found the room empty)
+    ARGV[i] JSON array: reading time ms, the array of the starts (ms) of the ended live periods
+                        read (the live period itself when the reading found the room empty), and
+                        the online sessions the reading counted
 
   Output: one flag per room: 1 when it was forgotten (the caller drops it from the room index)
 ]]
 local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey, reading)
   local readAt = ms(reading[1])
-  if redis.call('HGET', pendingKey, 'at') == readAt then redis.call('DEL', pendingKey) end
+  -- The open period began at the latest reading: when that is this one, the pending period is
+  -- exactly what was written (a later reading, not yet committed, merged more into it).
+  local period = redis.call('HMGET', periodKey, 'since', 'j')
+  if period[1] == readAt then redis.call('DEL', pendingKey) end
   -- Most readings ended no live period: no call for the live period's start then.
   local liveStart = #reading[2] > 0 and redis.call('HGET', liveKey, 'start')
   for _, start in ipairs(reading[2]) do
@@ -22,8 +26,9 @@ local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingK
     if liveStart == field then redis.call('DEL', liveKey, uniquesKey) end
   end
 
-  if redis.call('EXISTS', liveKey, closedKey, pendingKey) == 0
-      and (tonumber(redis.call('HGET', periodKey, 'j')) or 0) == 0 then
+  -- A room with sessions online at the reading had its live period open: it stays.
+  if reading[3] > 0 or (tonumber(period[2]) or 0) > 0 then return 0 end
+  if redis.call('EXISTS', liveKey, closedKey, pendingKey) == 0 then
     redis.call('DEL', visibleKey, hiddenKey, viewersKey, periodKey, uniquesKey)
     return 1
   end

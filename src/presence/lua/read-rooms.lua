@@ -10,7 +10,8 @@
     KEYS[r+2] hidden sessions     zset: session -> deadline ms
     KEYS[r+3] viewers             zset: viewer -> latest deadline ms
     KEYS[r+4] period accumulators hash: since, ps, pst, pv, pvt, j, e:<entry>
-    KEYS[r+5] pending period      hash: the same fields, and at (ms of the reading)
+    KEYS[r+5] pending period      hash: the same fields (the open period's since is the time of
+                                  the reading that made or last merged it)
     KEYS[r+6] live period         hash: start, ps, pst, pv, pvt, j
     KEYS[r+7] live uniques        HyperLogLog of viewers
     KEYS[r+8] closed live periods hash: start -> JSON
@@ -42,26 +43,26 @@ end
 
 -- Every redis.call costs a few µs of Redis's one thread, heartbeats waiting: each is counted.
 local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey)
-  local merging = redis.call('EXISTS', pendingKey) == 1
   local open = redis.call('HGETALL', periodKey)
-  if not merging and #open == 0 then return {nowMs} end
+  -- Usually the open period becomes the pending one as it is; RENAMENX says when an earlier
+  -- reading, never committed, left a pending period to merge into instead.
+  local merging
+  if #open == 0 then
+    merging = redis.call('EXISTS', pendingKey) == 1
+    if not merging then return {nowMs} end
+  else
+    merging = redis.call('RENAMENX', periodKey, pendingKey) == 0
+  end
   local visible = redis.call('ZCOUNT', visibleKey, nowMs, '+inf')
   local sessions = visible + redis.call('ZCOUNT', hiddenKey, nowMs, '+inf')
   local viewers = redis.call('ZCOUNT', viewersKey, nowMs, '+inf')
 
-  local pending
+  local pending = open
   if merging then
     mergeInto(pendingKey, periodKey, open)
-    redis.call('HSET', pendingKey, 'at', nowMs)
     pending = redis.call('HGETALL', pendingKey)
-  else
-    -- The pending hash is the open period as just read, and the reading's time.
-    redis.call('RENAME', periodKey, pendingKey)
-    redis.call('HSET', pendingKey, 'at', nowMs)
-    pending = open
-    pending[#pending + 1] = 'at'
-    pending[#pending + 1] = nowMs
   end
+  -- The next period begins now; its since tells the commit whether this reading is the latest.
   redis.call('HSET', periodKey, 'since', nowMs, 'ps', sessions, 'pst', nowMs, 'pv', viewers, 'pvt', nowMs, 'j', 0)
 
   local live = redis.call('HGETALL', liveKey)
