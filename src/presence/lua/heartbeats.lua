@@ -57,8 +57,12 @@ local out = {now}
 -- Counts only rise when a session joins or a viewer comes online, and only then can a peak move.
 local function raisePeaks(key, sessions, viewers)
   local peaks = redis.call('HMGET', key, 'ps', 'pv')
-  if sessions > (tonumber(peaks[1]) or -1) then redis.call('HSET', key, 'ps', sessions, 'pst', nowMs) end
-  if viewers > (tonumber(peaks[2]) or -1) then redis.call('HSET', key, 'pv', viewers, 'pvt', nowMs) end
+  local risen = {}
+  if sessions > (tonumber(peaks[1]) or -1) then risen = {'ps', sessions, 'pst', nowMs} end
+  if viewers > (tonumber(peaks[2]) or -1) then
+    risen[#risen + 1], risen[#risen + 2], risen[#risen + 3], risen[#risen + 4] = 'pv', viewers, 'pvt', nowMs
+  end
+  if #risen > 0 then redis.call('HSET', key, unpack(risen)) end
 end
 
 -- A room's online sessions and viewers, counted once per call and then kept up to date by each
@@ -133,8 +137,9 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
   local joined = not online
   if joined then
     if room.sessions == 0 then startLivePeriod(room) end
-    -- After the live period's end was taken from the expired members, and once per call.
-    if not room.trimmed then
+    -- After the live period's end was taken from the expired members; once per call, on one
+    -- call in four (by the store time), as expired members only cost memory until then.
+    if not room.trimmed and nowMs % 4 == 0 then
       redis.call('ZREMRANGEBYSCORE', room.visible, '-inf', '(' .. nowMs)
       redis.call('ZREMRANGEBYSCORE', room.hidden, '-inf', '(' .. nowMs)
       redis.call('ZREMRANGEBYSCORE', room.viewers, '-inf', '(' .. nowMs)
