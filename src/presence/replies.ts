@@ -98,7 +98,7 @@ export function parseCount(reply: readonly unknown[]): RoomCount {
   };
 }
 
-const toRecord = (flat: RoomReply[number]): Record<string, string> => {
+const toRecord = (flat: RoomReply[number] | undefined): Record<string, string> => {
   const record: Record<string, string> = {};
   if (!Array.isArray(flat)) return record;
   for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1]);
@@ -112,8 +112,9 @@ const num = (value: string | number | undefined, fallback = 0) => {
 
 function periodFrom(hash: Record<string, string>, at: number): PeriodAccumulators {
   const joinsByEntry: Record<string, number> = {};
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith('e:') && num(value) > 0) joinsByEntry[field.slice(2)] = num(value);
+  for (const field in hash) {
+    if (field.startsWith('e:') && num(hash[field]) > 0)
+      joinsByEntry[field.slice(2)] = num(hash[field]);
   }
   return {
     since: num(hash.since, at),
@@ -175,33 +176,43 @@ export function parseReadings(rooms: readonly string[], text: string): ReadBatch
   return batch;
 }
 
-/** One room of read-rooms.lua that had something to archive. */
+/** Where each of readingFields is in a room's reply. */
+const reading = Object.fromEntries(readingFields.map((name, i) => [name, i])) as Record<
+  (typeof readingFields)[number],
+  number
+>;
+
+/** One room of read-rooms.lua that had something to archive (thousands per snapshot: no detours). */
 function parseReading(room: string, reply: RoomReply): RoomReading {
-  const r = Object.fromEntries(readingFields.map((name, i) => [name, reply[i]])) as Record<
-    (typeof readingFields)[number],
-    RoomReply[number]
-  >;
-  const at = Number(r.at);
-  const liveEnd = Number(r.liveEnd);
-  const ended = Object.values(toRecord(r.closed)).map((json) => {
-    const record = JSON.parse(json) as Record<string, number>;
-    return liveFrom(record, num(record.end), num(record.u));
-  });
-  const liveHash = toRecord(r.live);
+  const at = Number(reply[reading.at]);
+  const liveEnd = Number(reply[reading.liveEnd]);
+  const ended: LivePeriodReading[] = [];
+  const closed = reply[reading.closed];
+  if (Array.isArray(closed)) {
+    for (let i = 1; i < closed.length; i += 2) {
+      const record = JSON.parse(String(closed[i])) as Record<string, number>;
+      ended.push(liveFrom(record, num(record.end), num(record.u)));
+    }
+  }
+  const liveHash = toRecord(reply[reading.live]);
   let live: LivePeriodReading | null = null;
   if (liveHash.start !== undefined) {
-    const reading = liveFrom(liveHash, liveEnd >= 0 ? liveEnd : null, Number(r.uniques));
-    if (liveEnd >= 0) ended.push(reading);
-    else live = reading;
+    const period = liveFrom(
+      liveHash,
+      liveEnd >= 0 ? liveEnd : null,
+      Number(reply[reading.uniques]),
+    );
+    if (liveEnd >= 0) ended.push(period);
+    else live = period;
   }
-  ended.sort((a, b) => a.start - b.start);
+  if (ended.length > 1) ended.sort((a, b) => a.start - b.start);
   return {
     room,
     at,
-    sessions: Number(r.sessions),
-    viewers: Number(r.viewers),
-    visible: Number(r.visible),
-    period: periodFrom(toRecord(r.period), at),
+    sessions: Number(reply[reading.sessions]),
+    viewers: Number(reply[reading.viewers]),
+    visible: Number(reply[reading.visible]),
+    period: periodFrom(toRecord(reply[reading.period]), at),
     live,
     closed: ended,
   };
