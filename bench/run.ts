@@ -8,7 +8,7 @@
 // Starts its own redis-server, the built service and the bare route; drives them with wrk.
 //   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians)
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
@@ -74,6 +74,46 @@ async function wrk(url: string, script: string, env: Record<string, string> = {}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const { stdout: clockTicks } = await run('getconf', ['CLK_TCK']).catch(() => ({ stdout: '100' }));
+
+/** CPU time a process has used, ms (from /proc: Linux only, NaN elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / Number(clockTicks);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** CPU time of redis-server (INFO cpu), ms. */
+async function redisCpuMs(): Promise<number> {
+  const { stdout } = await redisCli('info', 'cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(stdout)?.[1]);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
+}
+
+/**
+ * A wrk run, with the CPU each request cost the process that served it and Redis, µs: where the
+ * time goes when the ratio to the bare route falls short.
+ */
+async function measured(
+  pid: number | undefined,
+  url: string,
+  script: string,
+  env: Record<string, string> = {},
+) {
+  const [cpu0, redis0] = [processCpuMs(pid), await redisCpuMs()];
+  const result = await wrk(url, script, env);
+  const [cpu1, redis1] = [processCpuMs(pid), await redisCpuMs()];
+  return {
+    ...result,
+    cpuUs: ((cpu1 - cpu0) * 1000) / result.requests,
+    redisUs: ((redis1 - redis0) * 1000) / result.requests,
+  };
+}
+
 const redisCli = (...args: string[]) => run('redis-cli', ['-p', String(redisPort), ...args]);
 const resetStats = () => redisCli('config', 'resetstat');
 
@@ -137,6 +177,7 @@ try {
       PORT: String(barePort),
     }),
   );
+  const [serviceProcess, bareProcess] = children;
   const service = `http://127.0.0.1:${servicePort}`;
   const bare = `http://127.0.0.1:${barePort}`;
   await waitForHttp(`${service}/healthz`);
@@ -154,17 +195,28 @@ try {
   const hb = { bare: [] as number[], refresh: [] as number[], join: [] as number[] };
   const redisUs = { refresh: [] as number[], join: [] as number[] };
   const perCall = { refresh: [] as number[], join: [] as number[] };
+  // CPU µs per request: of the process that answered, and of Redis.
+  const cpu: Record<string, { process: number[]; redis: number[] }> = {};
+  const noteCpu = (row: string, m: { cpuUs: number; redisUs: number }) => {
+    cpu[row] ??= { process: [], redis: [] };
+    cpu[row].process.push(m.cpuUs);
+    cpu[row].redis.push(m.redisUs);
+  };
   for (let r = 0; r < repeats; r++) {
-    hb.bare.push((await wrk(`${bare}/v1/heartbeat`, 'bench/heartbeat.lua')).rps);
+    const b = await measured(bareProcess?.pid, `${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
+    hb.bare.push(b.rps);
+    noteCpu('bare heartbeat', b);
     for (const [kind, script] of [
       ['refresh', 'bench/refresh.lua'],
       ['join', 'bench/heartbeat.lua'],
     ] as const) {
       await resetStats();
-      const { rps, requests } = await wrk(`${service}/v1/heartbeat`, script, {
+      const m = await measured(serviceProcess?.pid, `${service}/v1/heartbeat`, script, {
         BENCH_POOL: String(pool),
       });
+      const { rps, requests } = m;
       const { us, calls } = await scriptTime();
+      noteCpu(kind, m);
       hb[kind].push(rps);
       redisUs[kind].push(us / requests);
       perCall[kind].push(requests / calls);
@@ -187,8 +239,16 @@ try {
     }
     const row = { sessions, rps: [] as number[] };
     for (let r = 0; r < repeats; r++) {
-      bareCount.push((await wrk(`${bare}/v1/rooms/c/count`, 'bench/count.lua')).rps);
-      row.rps.push((await wrk(`${service}/v1/rooms/c/count`, 'bench/count.lua')).rps);
+      const b = await measured(bareProcess?.pid, `${bare}/v1/rooms/c/count`, 'bench/count.lua');
+      bareCount.push(b.rps);
+      noteCpu('bare count', b);
+      const m = await measured(
+        serviceProcess?.pid,
+        `${service}/v1/rooms/c/count`,
+        'bench/count.lua',
+      );
+      row.rps.push(m.rps);
+      noteCpu(`count ${sessions}`, m);
     }
     counts.push(row);
   }
@@ -224,6 +284,8 @@ try {
   const bareHeartbeat = median(hb.bare);
   const bareCountRps = median(bareCount);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const cpuOf = (row: string) =>
+    `${median(cpu[row]?.process ?? [Number.NaN]).toFixed(0)}, ${median(cpu[row]?.redis ?? [Number.NaN]).toFixed(0)}`;
   const spread = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / Math.max(...xs);
   const { stdout: redisVersion } = await run('redis-server', ['--version']);
   const lines = [
@@ -231,16 +293,18 @@ try {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}`,
     `Command: npm run bench (wrk -t1 -c${connections} -d${durationS}s; each row the median of ${repeats} runs taken in turn with the bare route; service, Redis, PostgreSQL and wrk on the same machine)`,
     '',
-    '| measure | requests/s | ratio to bare | goal |',
-    '| --- | ---: | ---: | --- |',
-    `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | ceiling |`,
-    `| POST /v1/heartbeat, refreshes of ${pool.toLocaleString('en')} online sessions in 1 000 rooms | ${median(hb.refresh).toFixed(0)} | ${ratio(median(hb.refresh), bareHeartbeat)} | ≥ 0.70 |`,
-    `| POST /v1/heartbeat, joins of new sessions in 1 000 rooms | ${median(hb.join).toFixed(0)} | ${ratio(median(hb.join), bareHeartbeat)} | ≥ 0.70 |`,
-    `| bare Fastify route, count | ${bareCountRps.toFixed(0)} | 1.00 | ceiling |`,
+    '| measure | requests/s | ratio to bare | goal | CPU µs per request: process, Redis |',
+    '| --- | ---: | ---: | --- | ---: |',
+    `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | ceiling | ${cpuOf('bare heartbeat')} |`,
+    `| POST /v1/heartbeat, refreshes of ${pool.toLocaleString('en')} online sessions in 1 000 rooms | ${median(hb.refresh).toFixed(0)} | ${ratio(median(hb.refresh), bareHeartbeat)} | ≥ 0.70 | ${cpuOf('refresh')} |`,
+    `| POST /v1/heartbeat, joins of new sessions in 1 000 rooms | ${median(hb.join).toFixed(0)} | ${ratio(median(hb.join), bareHeartbeat)} | ≥ 0.70 | ${cpuOf('join')} |`,
+    `| bare Fastify route, count | ${bareCountRps.toFixed(0)} | 1.00 | ceiling | ${cpuOf('bare count')} |`,
     ...counts.map(
       (c) =>
-        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${median(c.rps).toFixed(0)} | ${ratio(median(c.rps), bareCountRps)} | ≥ 0.90 |`,
+        `| GET /v1/rooms/:room/count, ${c.sessions.toLocaleString('en')} online | ${median(c.rps).toFixed(0)} | ${ratio(median(c.rps), bareCountRps)} | ≥ 0.90 | ${cpuOf(`count ${c.sessions}`)} |`,
     ),
+    '',
+    'CPU µs per request: CPU time of the process that answered (the service or the bare route) and of redis-server during each run, over the requests answered (medians); wrk, PostgreSQL and the snapshot job share the same two cores.',
     '',
     `Count throughput spread from 100 to 1 000 000 sessions: ${(spread(counts.map((c) => median(c.rps))) * 100).toFixed(1)} %.`,
     '',
