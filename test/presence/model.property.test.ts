@@ -48,11 +48,14 @@ interface Real {
   wait: (ms: number) => Promise<void>;
   /** The readings of the latest read that were not committed yet. */
   uncommitted: RoomReading[];
+  /** Those of the read before it, never committed: a write that finishes late. */
+  earlier: RoomReading[];
 }
 
 interface Model {
   model: PresenceModel;
   uncommitted: RoomReading[];
+  earlier: RoomReading[];
 }
 
 type Command = fc.AsyncCommand<Model, Real>;
@@ -169,6 +172,8 @@ class ReadCommand implements Command {
       expect(reading.viewers).toBeLessThanOrEqual(reading.sessions);
       expect(reading.viewers >= 1).toBe(reading.sessions >= 1);
     }
+    r.earlier = r.uncommitted;
+    m.earlier = m.uncommitted;
     r.uncommitted = got;
     m.uncommitted = expected;
   }
@@ -188,6 +193,23 @@ class CommitCommand implements Command {
     expect(mine).toEqual(r.rooms.filter((room) => modelRooms.has(room)));
   }
   toString = () => 'commit()';
+}
+
+/** The write of the read before the latest finishes now, after the latest read was taken. */
+class LateCommitCommand implements Command {
+  check = (m: Readonly<Model>) => m.earlier.length > 0;
+  async run(m: Model, r: Real) {
+    await r.store.commitReadings(r.earlier);
+    for (const reading of m.earlier) m.model.commit(reading);
+    r.earlier = [];
+    m.earlier = [];
+    const archived = new Set(await r.store.roomsToArchive());
+    const modelRooms = new Set(m.model.roomsToArchive());
+    expect(r.rooms.filter((room) => archived.has(room))).toEqual(
+      r.rooms.filter((room) => modelRooms.has(room)),
+    );
+  }
+  toString = () => 'lateCommit()';
 }
 
 class WaitCommand implements Command {
@@ -237,6 +259,7 @@ const commands = [
   room.map((ro) => new CountCommand(ro)),
   fc.constant(new ReadCommand()),
   fc.constant(new CommitCommand()),
+  fc.constant(new LateCommitCommand()),
   waits.map((ms) => new WaitCommand(ms)),
 ];
 
@@ -263,8 +286,8 @@ for (const kind of storeKinds) {
           const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
           await fc.asyncModelRun(
             () => ({
-              model: { model: new PresenceModel(rules), uncommitted: [] },
-              real: { store, rooms, wait, uncommitted: [] },
+              model: { model: new PresenceModel(rules), uncommitted: [], earlier: [] },
+              real: { store, rooms, wait, uncommitted: [], earlier: [] },
             }),
             cmds,
           );
