@@ -1,6 +1,8 @@
 // The heartbeats that reach one instance within an event-loop tick go to Redis together: one call
 // of heartbeats.lua per batch (per hash slot on Cluster), grouped by room, so that Redis's cost per
-// call, the reply and each room's counting are paid once per tick and room, not per heartbeat.
+// call, the reply and each room's counting are paid once per batch and room, not per heartbeat. A
+// batch leaves as soon as it is full, so that Redis works on it while the instance reads the rest
+// of the tick's requests, instead of the two taking turns.
 import calculateSlot from 'cluster-key-slot';
 import type { Heartbeat, HeartbeatOutcome } from './store.js';
 
@@ -16,7 +18,14 @@ export type HeartbeatCall = Map<string, QueuedHeartbeat[]>;
 /** At most this many heartbeats per script call, so that no call holds Redis for long. */
 export const heartbeatsPerCall = 100;
 
-/** Collects heartbeats until the event loop turns, then hands them over all at once. */
+/**
+ * A batch is sent once it holds this many heartbeats, before the tick ends. Measured on two cores
+ * with 64 connections of joins: flushing at 16 answered 15-45 % more heartbeats a second than
+ * flushing only at the end of the tick (8 and 32: less).
+ */
+export const heartbeatsPerFlush = 16;
+
+/** Collects heartbeats until the batch is full or the event loop turns, then hands them over. */
 export class TickQueue {
   private queued: QueuedHeartbeat[] = [];
 
@@ -24,12 +33,16 @@ export class TickQueue {
 
   add(heartbeat: Heartbeat): Promise<HeartbeatOutcome> {
     return new Promise((resolve, reject) => {
+      const size = this.queued.push({ heartbeat, resolve, reject });
       // setImmediate runs after the I/O callbacks of this turn: every request read in it is here.
-      if (this.queued.push({ heartbeat, resolve, reject }) === 1) setImmediate(this.flush);
+      if (size === 1) setImmediate(this.flush);
+      if (size === heartbeatsPerFlush) this.flush();
     });
   }
 
   private readonly flush = () => {
+    // The batch may have left full already; the end of the tick then finds nothing to send.
+    if (this.queued.length === 0) return;
     const queued = this.queued;
     this.queued = [];
     this.send(queued);
