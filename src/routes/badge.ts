@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { makeBadge } from 'badge-maker';
-import { notModified } from './cache.js';
+import { notModified, publicCacheControl } from './cache.js';
 import { errorResponses, publicRoute, RoomParams, textResponse } from './schemas.js';
 
 const liveColor = '#4c1';
@@ -31,7 +31,7 @@ const BadgeQuery = Type.Object({
 });
 
 const badgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const maxAgeS = app.config.countMaxAgeS;
+  const cacheControl = publicCacheControl(app.config.countMaxAgeS);
 
   app.get(
     '/v1/rooms/:room/badge.svg',
@@ -54,7 +54,7 @@ const badgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const count = await app.store.count(request.params.room);
       const svg = badgeSvg(count.viewers, request.query.label);
       const etag = `W/"${createHash('sha1').update(svg).digest('base64url').slice(0, 16)}"`;
-      if (notModified(request, reply, etag, maxAgeS)) return reply;
+      if (notModified(request, reply, etag, cacheControl)) return reply;
       return reply.type('image/svg+xml').send(svg);
     },
   );
