@@ -4,6 +4,7 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  onResponseHookHandler,
   onSendHookHandler,
   preSerializationHookHandler,
 } from 'fastify';
@@ -17,6 +18,26 @@ declare module 'fastify' {
 }
 
 const heartbeatRoute = '/v1/heartbeat';
+
+type LatencySeries = ReturnType<Metrics['httpSeconds']['labels']>;
+
+/** The latency series of one route, bound the first time a method and status occur. */
+function latencySeries(metrics: Metrics, route: string) {
+  const byMethod = new Map<string, Map<number, LatencySeries>>();
+  return (method: string, status: number): LatencySeries => {
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let series = byStatus.get(status);
+    if (series === undefined) {
+      series = metrics.httpSeconds.labels({ method, route, status_code: String(status) });
+      byStatus.set(status, series);
+    }
+    return series;
+  };
+}
 
 /** The error code of an error body ({"error":{"code":…}}), or the status when there is none. */
 function refusalReason(reply: FastifyReply, payload: unknown): string {
@@ -36,16 +57,21 @@ export default fp(
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
 
+    // Latency by route and status. Each route observes through its own hook, with its series
+    // bound once per method and status; a request that matched no route is observed here.
+    const unmatched = latencySeries(metrics, 'unmatched');
     app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
-      metrics.httpSeconds.observe(
-        {
-          method: request.method,
-          route: request.routeOptions.url ?? 'unmatched',
-          status_code: String(reply.statusCode),
-        },
-        reply.elapsedTime / 1000,
-      );
+      if (request.is404)
+        unmatched(request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
       done();
+    });
+    app.addHook('onRoute', (route) => {
+      const series = latencySeries(metrics, route.url);
+      const onResponse: onResponseHookHandler = (request, reply, done) => {
+        series(request.method, reply.statusCode).observe(reply.elapsedTime / 1000);
+        done();
+      };
+      route.onResponse = [route.onResponse ?? [], onResponse].flat();
     });
 
     // Heartbeats only: counted or bot from the answer, refused from the error body. Callback

@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { makeBadge } from 'badge-maker';
-import { notModified } from './cache.js';
+import { LRUCache } from 'lru-cache';
+import { notModified, publicCacheControl } from './cache.js';
 import { errorResponses, publicRoute, RoomParams, textResponse } from './schemas.js';
 
 const liveColor = '#4c1';
@@ -21,6 +22,23 @@ export function badgeSvg(viewers: number, label?: string): string {
   });
 }
 
+/**
+ * Badges drawn already, by viewers and label: drawing one costs more than the rest of the request,
+ * and a room's badge stays the same until its number of viewers changes. About 1 KiB each.
+ */
+const badges = new LRUCache<string, { svg: string; etag: string }>({ max: 1_000 });
+
+function badge(viewers: number, label: string | undefined): { svg: string; etag: string } {
+  const key = `${viewers} ${label ?? ''}`;
+  let drawn = badges.get(key);
+  if (drawn === undefined) {
+    const svg = badgeSvg(viewers, label);
+    drawn = { svg, etag: `W/"${createHash('sha1').update(svg).digest('base64url').slice(0, 16)}"` };
+    badges.set(key, drawn);
+  }
+  return drawn;
+}
+
 const BadgeQuery = Type.Object({
   label: Type.Optional(
     Type.String({
@@ -31,7 +49,7 @@ const BadgeQuery = Type.Object({
 });
 
 const badgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const maxAgeS = app.config.countMaxAgeS;
+  const cacheControl = publicCacheControl(app.config.countMaxAgeS);
 
   app.get(
     '/v1/rooms/:room/badge.svg',
@@ -52,9 +70,8 @@ const badgeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const count = await app.store.count(request.params.room);
-      const svg = badgeSvg(count.viewers, request.query.label);
-      const etag = `W/"${createHash('sha1').update(svg).digest('base64url').slice(0, 16)}"`;
-      if (notModified(request, reply, etag, maxAgeS)) return reply;
+      const { svg, etag } = badge(count.viewers, request.query.label);
+      if (notModified(request, reply, etag, cacheControl)) return reply;
       return reply.type('image/svg+xml').send(svg);
     },
   );

@@ -21,14 +21,25 @@ export function countTag(count: RoomCount): string {
   return tag;
 }
 
+/** The Cache-Control of a public read that shared caches may keep for maxAgeS. */
+export const publicCacheControl = (maxAgeS: number) => `public, max-age=${maxAgeS}`;
+
+/**
+ * Sends an answer serialised already (once per reading, not once per request). A string with
+ * Fastify's own JSON content type is sent as it is, with no serializer run on it.
+ */
+export function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
+
 /** Sets the cache headers; true when a 304 was sent and the handler has nothing more to do. */
 export function notModified(
   request: FastifyRequest,
   reply: FastifyReply,
   etag: string,
-  maxAgeS: number,
+  cacheControl: string,
 ): boolean {
-  reply.header('etag', etag).header('cache-control', `public, max-age=${maxAgeS}`);
+  reply.header('etag', etag).header('cache-control', cacheControl);
   const match = request.headers['if-none-match'];
   if (match?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
     reply.code(304).send();
