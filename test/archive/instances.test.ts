@@ -15,7 +15,7 @@ import { RedisPresenceStore } from '../../src/presence/redis-store.js';
 import { memoryLog } from '../support/archive-log.js';
 import { hasPostgres, postgresUrl, uniqueSchema } from '../support/databases.js';
 import { redisUrl, requireRedis } from '../support/redis.js';
-import { deletePrefix, fastRules, uniquePrefix } from '../support/stores.js';
+import { deleteRedisPrefix, fastRules, uniquePrefix } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +52,7 @@ describe.skipIf(!hasRedis || !hasPostgres)(
   () => {
     const prefix = uniquePrefix('snap');
     const clients: RedisClient[] = [];
+    const stores: RedisPresenceStore[] = [];
     const databases: Database[] = [];
     const jobs: SnapshotJob[] = [];
     let proxy: TcpProxy | undefined;
@@ -62,7 +63,9 @@ describe.skipIf(!hasRedis || !hasPostgres)(
       await waitForReady(client, 10_000);
       clients.push(client);
       prefixes.add(keyPrefix);
-      return new RedisPresenceStore(client, fastRules, keyPrefix);
+      const store = new RedisPresenceStore(client, fastRules, keyPrefix);
+      stores.push(store);
+      return store;
     };
     const newDatabase = async (url: string, schema: string) => {
       const database = await openDatabase({
@@ -83,7 +86,9 @@ describe.skipIf(!hasRedis || !hasPostgres)(
 
     afterAll(async () => {
       await Promise.all(jobs.map((j) => j.stop()));
-      for (const p of prefixes) if (clients[0]) await deletePrefix(clients[0], p);
+      // Closing writes the room sizes a store still holds: delete the prefixes after it.
+      await Promise.all(stores.map((s) => s.close()));
+      for (const p of prefixes) await deleteRedisPrefix([redisUrl], p);
       const schemas = new Set(databases.map((d) => d.schema));
       await proxy?.close();
       for (const schema of schemas) {

@@ -42,8 +42,9 @@ export async function openApp(
   return {
     app,
     close: async () => {
-      if (app.config.redis) await deleteRedisPrefix(app.config.redis.urls, prefix);
+      // Closing writes the room sizes the store still holds: delete the prefix after it.
       await app.close();
+      if (app.config.redis) await deleteRedisPrefix(app.config.redis.urls, prefix);
     },
   };
 }

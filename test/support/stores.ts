@@ -107,8 +107,9 @@ export async function openStore(
     prefix,
     client,
     cleanup: async () => {
-      await deletePrefix(client, prefix);
+      // Closing writes the room sizes the store still holds: delete the prefix after it.
       await store.close();
+      await deleteRedisPrefix(urls, prefix);
     },
   };
 }
