@@ -5,14 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { readHistory, type Step } from '../src/archive/history.js';
 import { openDatabase } from '../src/db/client.js';
+import { benchDatabaseUrl } from './env.js';
 
 const days = 30;
 const otherRooms = 9;
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 30);
-const databaseUrl =
-  process.env.BENCH_DB === 'pglite'
-    ? null
-    : (process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const databaseUrl = benchDatabaseUrl;
 const schema = `bench_${randomBytes(4).toString('hex')}`;
 const database = await openDatabase({ databaseUrl, dataDir: 'memory://', schema });
 

@@ -13,6 +13,7 @@ import { openDatabase } from '../src/db/client.js';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import { deletePrefix } from '../test/support/stores.js';
+import { benchDatabaseUrl, benchRedisUrl } from './env.js';
 import { longTtlRules } from './rules.js';
 import { heartbeatWave, redisCpuMs } from './snapshot.js';
 
@@ -171,11 +172,8 @@ export async function snapshotLoadBench(options: SnapshotLoadOptions): Promise<S
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await snapshotLoadBench({
     rooms: Number(process.env.BENCH_ROOMS ?? 100_000),
-    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    databaseUrl:
-      process.env.BENCH_DB === 'pglite'
-        ? null
-        : (process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
+    redisUrl: benchRedisUrl,
+    databaseUrl: benchDatabaseUrl,
     durationS: Number(process.env.BENCH_DURATION_S ?? 20),
     port: Number(process.env.BENCH_PORT ?? 18290),
     connections: Number(process.env.BENCH_CONNECTIONS ?? 64),

@@ -12,6 +12,7 @@ import { createRedisClient, type RedisClient, waitForReady } from '../src/presen
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { PresenceRules } from '../src/presence/store.js';
 import { deletePrefix } from '../test/support/stores.js';
+import { benchDatabaseUrl, benchRedisUrl } from './env.js';
 
 export interface SnapshotBenchOptions {
   rooms: number;
@@ -158,11 +159,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await snapshotBench({
     rooms: Number(process.env.BENCH_ROOMS ?? 10_000),
     runs: Number(process.env.BENCH_RUNS ?? 5),
-    redisUrl: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    databaseUrl:
-      process.env.BENCH_DB === 'pglite'
-        ? null
-        : (process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'),
+    redisUrl: benchRedisUrl,
+    databaseUrl: benchDatabaseUrl,
   });
   console.table(result.runs);
   console.log(JSON.stringify({ ...result, runs: undefined }));

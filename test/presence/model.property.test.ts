@@ -180,35 +180,32 @@ class ReadCommand implements Command {
   toString = () => 'read()';
 }
 
+/**
+ * The archive's write of these readings finished: the store and the model forget what they held,
+ * and must then agree on the rooms left to archive.
+ */
+async function commitBoth(m: Model, r: Real, which: 'uncommitted' | 'earlier') {
+  await r.store.commitReadings(r[which]);
+  for (const reading of m[which]) m.model.commit(reading);
+  r[which] = [];
+  m[which] = [];
+  const archived = new Set(await r.store.roomsToArchive());
+  const modelRooms = new Set(m.model.roomsToArchive());
+  expect(r.rooms.filter((room) => archived.has(room))).toEqual(
+    r.rooms.filter((room) => modelRooms.has(room)),
+  );
+}
+
 class CommitCommand implements Command {
   check = (m: Readonly<Model>) => m.uncommitted.length > 0;
-  async run(m: Model, r: Real) {
-    await r.store.commitReadings(r.uncommitted);
-    for (const reading of m.uncommitted) m.model.commit(reading);
-    r.uncommitted = [];
-    m.uncommitted = [];
-    const archived = new Set(await r.store.roomsToArchive());
-    const mine = r.rooms.filter((room) => archived.has(room));
-    const modelRooms = new Set(m.model.roomsToArchive());
-    expect(mine).toEqual(r.rooms.filter((room) => modelRooms.has(room)));
-  }
+  run = (m: Model, r: Real) => commitBoth(m, r, 'uncommitted');
   toString = () => 'commit()';
 }
 
 /** The write of the read before the latest finishes now, after the latest read was taken. */
 class LateCommitCommand implements Command {
   check = (m: Readonly<Model>) => m.earlier.length > 0;
-  async run(m: Model, r: Real) {
-    await r.store.commitReadings(r.earlier);
-    for (const reading of m.earlier) m.model.commit(reading);
-    r.earlier = [];
-    m.earlier = [];
-    const archived = new Set(await r.store.roomsToArchive());
-    const modelRooms = new Set(m.model.roomsToArchive());
-    expect(r.rooms.filter((room) => archived.has(room))).toEqual(
-      r.rooms.filter((room) => modelRooms.has(room)),
-    );
-  }
+  run = (m: Model, r: Real) => commitBoth(m, r, 'earlier');
   toString = () => 'lateCommit()';
 }
 

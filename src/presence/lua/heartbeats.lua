@@ -57,12 +57,16 @@ local out = {now}
 -- Counts only rise when a session joins or a viewer comes online, and only then can a peak move.
 local function raisePeaks(key, sessions, viewers)
   local peaks = redis.call('HMGET', key, 'ps', 'pv')
-  local risen = {}
-  if sessions > (tonumber(peaks[1]) or -1) then risen = {'ps', sessions, 'pst', nowMs} end
-  if viewers > (tonumber(peaks[2]) or -1) then
-    risen[#risen + 1], risen[#risen + 2], risen[#risen + 3], risen[#risen + 4] = 'pv', viewers, 'pvt', nowMs
+  local sessionsRose = sessions > (tonumber(peaks[1]) or -1)
+  local viewersRose = viewers > (tonumber(peaks[2]) or -1)
+  -- One HSET for whatever rose: a join with a new viewer raises both.
+  if sessionsRose and viewersRose then
+    redis.call('HSET', key, 'ps', sessions, 'pst', nowMs, 'pv', viewers, 'pvt', nowMs)
+  elseif sessionsRose then
+    redis.call('HSET', key, 'ps', sessions, 'pst', nowMs)
+  elseif viewersRose then
+    redis.call('HSET', key, 'pv', viewers, 'pvt', nowMs)
   end
-  if #risen > 0 then redis.call('HSET', key, unpack(risen)) end
 end
 
 -- A room's online sessions and viewers, counted once per call and then kept up to date by each
