@@ -2,6 +2,11 @@
 // {room}, so each script touches a single slot and runs unchanged on Redis Cluster.
 
 export interface RoomKeys {
+  /**
+   * What the room's keys begin with, '<prefix>:{room}:'. Scripts that touch many of a room's keys
+   * are passed this alone and name the keys with the same suffixes (ROOM_KEYS in lua/lib.lua).
+   */
+  base: string;
   /** Sorted set: visible session → deadline (epoch ms). */
   visible: string;
   /** Sorted set: hidden session → deadline (epoch ms). A session is in exactly one of the two. */
@@ -18,7 +23,9 @@ export interface RoomKeys {
   uniques: string;
   /** Hash: live periods that ended and are not archived yet, start (ms) → JSON. */
   closed: string;
-  /** Prefix of the per-session string keys (value: state + viewer; expire after the deadline). */
+  /** Hash: the room's sessions and viewers, and until when (ms) they hold; see heartbeats.lua. */
+  counts: string;
+  /** Prefix of the per-session string keys (value: state, stretch, deadline, viewer; see lib.lua). */
   sessionPrefix: string;
   /** Prefix of the per-viewer sorted sets (session → deadline), kept for viewers with several sessions. */
   tabsPrefix: string;
@@ -27,6 +34,7 @@ export interface RoomKeys {
 export function roomKeys(prefix: string, room: string): RoomKeys {
   const base = `${prefix}:{${room}}:`;
   return {
+    base,
     visible: `${base}v`,
     hidden: `${base}h`,
     viewers: `${base}w`,
@@ -35,6 +43,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     live: `${base}l`,
     uniques: `${base}u`,
     closed: `${base}c`,
+    counts: `${base}n`,
     sessionPrefix: `${base}s:`,
     tabsPrefix: `${base}t:`,
   };

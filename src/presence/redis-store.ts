@@ -106,7 +106,7 @@ declare module 'ioredis' {
 function defineScripts(redis: RedisClient) {
   // Any number of heartbeats, grouped by room: the caller passes the number of keys first.
   redis.defineCommand('hcHeartbeats', { lua: withLib('heartbeats.lua') });
-  redis.defineCommand('hcLeave', { numberOfKeys: 4, lua: withLib('leave-4.lua') });
+  redis.defineCommand('hcLeave', { numberOfKeys: 1, lua: withLib('leave-1.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
   // Any number of rooms, 8 keys each: the caller passes the number of keys first.
   redis.defineCommand('hcRead', { lua: withLib('read-rooms.lua') });
@@ -178,19 +178,16 @@ export class RedisPresenceStore implements PresenceStore {
     ];
     const queued: QueuedHeartbeat[] = [];
     for (const [room, heartbeats] of call) {
-      const k = roomKeys(this.prefix, room);
-      keys.push(k.visible, k.hidden, k.viewers, k.period, k.live, k.uniques, k.closed);
-      args.push(k.tabsPrefix, heartbeats.length);
+      keys.push(roomKeys(this.prefix, room).base);
+      args.push(heartbeats.length);
       for (const q of heartbeats) {
         const hb = q.heartbeat;
-        keys.push(k.sessionPrefix + hb.session);
+        const maxViewerSessions = hb.limitViewerSessions ? (rules.maxSessionsPerViewer ?? 0) : 0;
         args.push(
           hb.session,
           viewerMember(hb.session, hb.viewer),
-          hb.state === 'visible' ? 'v' : 'h',
           hb.entry ?? '',
-          hb.limitViewerSessions ? (rules.maxSessionsPerViewer ?? 0) : 0,
-          hb.stretch ?? 1,
+          `${hb.state === 'visible' ? 'v' : 'h'}${hb.stretch ?? 1}${maxViewerSessions}`,
         );
         queued.push(q);
       }
@@ -222,15 +219,7 @@ export class RedisPresenceStore implements PresenceStore {
     const k = roomKeys(this.prefix, room);
     return guard(async () =>
       parseLeave(
-        await this.redis.hcLeave(
-          k.sessionPrefix + session,
-          k.visible,
-          k.hidden,
-          k.viewers,
-          session,
-          this.rules.leaveGraceMs,
-          k.tabsPrefix,
-        ),
+        await this.redis.hcLeave(k.base, session, this.rules.leaveGraceMs),
       ),
     );
   }

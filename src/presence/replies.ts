@@ -27,20 +27,15 @@ function named<const N extends readonly string[]>(
 }
 
 /** The fields of each heartbeat in a reply of heartbeats.lua, after the store time. */
-const heartbeatFields = [
-  'accepted',
-  'sessions',
-  'viewers',
-  'joined',
-  'stretch',
-  'created',
-  'retryAfterMs',
-  'refusedBecause',
-] as const;
+const heartbeatFields = ['sessionsOrRetryAfterMs', 'viewers', 'code'] as const;
 
 const refusals = { 1: 'too_fast', 2: 'too_many_sessions' } as const;
 
-/** heartbeats.lua, for `count` heartbeats; `created` says the room's accumulators began (add it to the room index). */
+/**
+ * heartbeats.lua, for `count` heartbeats; `created` says the room's accumulators began (add it to
+ * the room index). An accepted heartbeat's code is joined + 2 × created + 4 × stretch; a refused
+ * one's is −reason, and its first field the retry delay.
+ */
 export function parseHeartbeats(
   reply: readonly unknown[],
   count: number,
@@ -50,27 +45,27 @@ export function parseHeartbeats(
   for (let i = 0; i < count; i++) {
     const r = named(heartbeatFields, reply, 1 + i * heartbeatFields.length);
     const outcome: HeartbeatOutcome =
-      r.accepted === 1
+      r.code > 0
         ? {
             accepted: true,
-            sessions: r.sessions,
+            sessions: r.sessionsOrRetryAfterMs,
             viewers: r.viewers,
-            joined: r.joined === 1,
-            stretch: r.stretch,
+            joined: r.code % 2 === 1,
+            stretch: r.code >> 2,
             at,
           }
         : {
             accepted: false,
-            reason: refusals[r.refusedBecause as 1 | 2],
-            retryAfterMs: r.retryAfterMs,
+            reason: refusals[-r.code as 1 | 2],
+            retryAfterMs: r.sessionsOrRetryAfterMs,
             at,
           };
-    results.push({ outcome, created: r.created === 1 });
+    results.push({ outcome, created: r.code > 0 && (r.code & 2) === 2 });
   }
   return results;
 }
 
-/** leave-4.lua */
+/** leave-1.lua */
 export function parseLeave(reply: readonly unknown[]): LeaveOutcome {
   const r = named(['left', 'at'] as const, reply);
   return { left: r.left === 1, at: r.at };

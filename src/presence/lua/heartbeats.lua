@@ -5,17 +5,24 @@
   event-loop tick in one call (on Redis Cluster, one call per hash slot), so that Redis's cost per
   call and each room's counting are paid once per room and tick, not once per heartbeat.
 
-  Input, for each room in turn: its 7 keys, then the key of each of its heartbeats' sessions:
-    KEYS[k+1] visible sessions    zset: session -> deadline ms
-    KEYS[k+2] hidden sessions     zset: session -> deadline ms
-    KEYS[k+3] viewers             zset: viewer -> latest deadline ms of its sessions
-    KEYS[k+4] period accumulators hash: since, ps, pst, pv, pvt, j, e:<entry>
-    KEYS[k+5] live period         hash: start, ps, pst, pv, pvt, j
-    KEYS[k+6] live uniques        HyperLogLog of viewers
-    KEYS[k+7] closed live periods hash: start -> JSON
-    KEYS[k+7+i] session key       string: flag .. stretch .. viewer member; flag 'v'|'h' is the
-                                  state, 'V'|'H' the same after a leave; stretch '1'-'9' the factor
-                                  of its ttl; expires KEY_SLACK_MS after the deadline
+  A refresh (a heartbeat of an online session in the same state, with the same viewer) costs one
+  GET, one SET and two ZADDs (and an EXISTS for the viewer's tabs); everything else is per room
+  and call, or only for joins and changes.
+
+  Input, one key per room: its key base; the script names the room's keys from it (ROOM_KEYS in
+  lib.lua), all in the base's hash slot:
+    KEYS[r] key base              '<prefix>:{room}:'
+      v visible sessions          zset: session -> deadline ms
+      h hidden sessions           zset: session -> deadline ms
+      w viewers                   zset: viewer -> latest deadline ms of its sessions
+      a period accumulators       hash: since, ps, pst, pv, pvt, j, e:<entry>
+      l live period               hash: start, ps, pst, pv, pvt, j
+      u live uniques              HyperLogLog of viewers
+      c closed live periods       hash: start -> JSON
+      n counts                    hash: s sessions, w viewers, n ms: both exact while now <= n
+                                  (n is at most the earliest deadline of an online session)
+      s:<session> session key     string: see sessionValue in lib.lua; expires KEY_SLACK_MS
+                                  after the deadline
 
     ARGV[1] visible ttl ms
     ARGV[2] hidden ttl ms
@@ -24,24 +31,22 @@
     ARGV[5] large room sessions   a room of n online sessions stretches each heartbeat's interval
                                   and ttl 1 + floor(n / this) times (at most 9); 0 for never
     then for each room:
-      tabs key prefix             per-viewer sorted sets (see lib.lua)
       heartbeats                  how many of the room's heartbeats follow
-      then 6 per heartbeat:
+      then 4 per heartbeat:
         session id
         viewer member             the viewer, or '~' .. session
-        state                     'v' visible | 'h' hidden
         entry                     '' when none
-        max viewer sessions       a viewer may hold at most this many online sessions (signed
-                                  rooms); 0 for no limit
-        stretch                   1-9: the ttl is at least this many times the state's ttl
-                                  (under load)
+        mode                      state 'v' visible | 'h' hidden, then the stretch '1'-'9' (the
+                                  ttl is at least this many times the state's ttl, under load),
+                                  then the most online sessions its viewer may hold (signed
+                                  rooms; 0 for no limit), e.g. 'v10' or 'h32'
 
-  Output: {now ms, then 8 per heartbeat, in the order given: accepted (0|1), sessions, viewers,
-           joined (0|1), stretch (1-9, the factor the session's ttl and interval were given),
-           created (0|1), retry after ms, refused because (0 accepted | 1 too fast | 2 too many
-           sessions of the viewer)}
+  Output: {now ms, then 3 per heartbeat, in the order given}:
+    accepted: sessions, viewers, joined (0|1) + 2 * created (0|1) + 4 * stretch (1-9)
+    refused:  retry after ms, 0, -reason (1 too fast, 2 too many sessions of the viewer)
     created: this heartbeat began the room's accumulators, so the caller adds it to the room index
-    retry after: when refused, the rest of the min gap, or one interval; else 0
+    stretch: the factor the session's ttl and interval were given
+    retry after: the rest of the min gap, or one interval
 ]]
 local visibleTtlMs      = tonumber(ARGV[1])
 local hiddenTtlMs       = tonumber(ARGV[2])
@@ -49,6 +54,10 @@ local visibleIntervalMs = tonumber(ARGV[3])
 local hiddenIntervalMs  = tonumber(ARGV[4])
 local largeRoomSessions = tonumber(ARGV[5])
 local MAX_STRETCH       = 9
+-- The counts key lives as long as the longest ttl a session can be given; a missing one is counted.
+local countsKeptMs      = math.max(visibleTtlMs, hiddenTtlMs) * MAX_STRETCH + KEY_SLACK_MS
+-- Later than any deadline: the counts of an empty room hold until a session joins.
+local NEVER             = 9007199254740991
 
 local now = clock()
 local nowMs = ms(now)
@@ -69,50 +78,88 @@ local function raisePeaks(key, sessions, viewers)
   end
 end
 
--- A room's online sessions and viewers, counted once per call and then kept up to date by each
--- of its heartbeats; expired members are trimmed lazily, on joins only (counts range from now).
-local function newRoom(k, tabsPrefix)
+-- The earliest deadline from now on in a sessions set, or NEVER.
+local function firstDeadline(key)
+  local first = redis.call('ZRANGEBYSCORE', key, nowMs, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  return tonumber(first[2]) or NEVER
+end
+
+-- A room's online sessions and viewers: from its counts key while they hold (no session has
+-- expired since they were written), else counted by range from now. Kept up to date by each of
+-- the call's heartbeats, and written back once at the end of the room's heartbeats when changed.
+local function newRoom(base)
   local room = {
-    visible = KEYS[k + 1], hidden = KEYS[k + 2], viewers = KEYS[k + 3], period = KEYS[k + 4],
-    live = KEYS[k + 5], uniques = KEYS[k + 6], closed = KEYS[k + 7], tabsPrefix = tabsPrefix,
-    trimmed = false,
+    visible = base .. ROOM_KEYS.visible, hidden = base .. ROOM_KEYS.hidden,
+    viewers = base .. ROOM_KEYS.viewers, counts = base .. ROOM_KEYS.counts,
+    base = base, tabsPrefix = base .. ROOM_KEYS.tabsPrefix,
+    sessionPrefix = base .. ROOM_KEYS.sessionPrefix, trimmed = false, changed = false,
   }
-  room.sessions = redis.call('ZCOUNT', room.visible, nowMs, '+inf') + redis.call('ZCOUNT', room.hidden, nowMs, '+inf')
-  room.online = redis.call('ZCOUNT', room.viewers, nowMs, '+inf')
+  local counts = redis.call('HMGET', room.counts, 's', 'w', 'n')
+  local validUntil = tonumber(counts[3])
+  if validUntil and validUntil >= now and counts[1] and counts[2] then
+    room.sessions, room.online, room.validUntil = tonumber(counts[1]), tonumber(counts[2]), validUntil
+  else
+    room.sessions = redis.call('ZCOUNT', room.visible, nowMs, '+inf') + redis.call('ZCOUNT', room.hidden, nowMs, '+inf')
+    room.online = redis.call('ZCOUNT', room.viewers, nowMs, '+inf')
+    room.validUntil = math.min(firstDeadline(room.visible), firstDeadline(room.hidden))
+    room.changed = true
+  end
   return room
+end
+
+local function saveCounts(room)
+  if not room.changed then return end
+  redis.call('HSET', room.counts, 's', room.sessions, 'w', room.online, 'n', ms(room.validUntil))
+  redis.call('PEXPIRE', room.counts, countsKeptMs)
+end
+
+-- The keys only a join, a new viewer or a peak needs, named when first needed.
+local function roomKey(room, name)
+  local key = room[name]
+  if not key then
+    key = room.base .. ROOM_KEYS[name]
+    room[name] = key
+  end
+  return key
 end
 
 -- The room was empty: a new live period starts; the one that ended waits for the archive.
 local function startLivePeriod(room)
-  local start = redis.call('HGET', room.live, 'start')
+  local live, uniques = roomKey(room, 'live'), roomKey(room, 'uniques')
+  local start = redis.call('HGET', live, 'start')
   if start then
-    local l = redis.call('HGETALL', room.live)
+    local l = redis.call('HGETALL', live)
     local record = {}
     for i = 1, #l, 2 do record[l[i]] = tonumber(l[i + 1]) end
     record['end'] = liveEndOf(room.visible, room.hidden, start, now)
-    record['u'] = redis.call('PFCOUNT', room.uniques)
-    redis.call('HSET', room.closed, start, cjson.encode(record))
+    record['u'] = redis.call('PFCOUNT', uniques)
+    redis.call('HSET', roomKey(room, 'closed'), start, cjson.encode(record))
   end
-  redis.call('DEL', room.live, room.uniques)
-  redis.call('HSET', room.live, 'start', nowMs, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
+  redis.call('DEL', live, uniques)
+  redis.call('HSET', live, 'start', nowMs, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
 end
 
-local function beat(room, sessionKey, session, viewer, state, entry, maxSessions, stretch)
+local function beat(room, session, viewer, entry, mode)
+  local state = string.sub(mode, 1, 1)
+  local stretch = tonumber(string.sub(mode, 2, 2))
+  local maxSessions = tonumber(string.sub(mode, 3))
   local baseTtlMs  = state == 'v' and visibleTtlMs or hiddenTtlMs
   local intervalMs = state == 'v' and visibleIntervalMs or hiddenIntervalMs
   local stateKey, otherKey = room.visible, room.hidden
   if state == 'h' then stateKey, otherKey = room.hidden, room.visible end
+  local sessionKey = room.sessionPrefix .. session
 
   -- The session as its latest heartbeat or leave left it; online while its deadline is not past.
   local value = redis.call('GET', sessionKey)
   local previousState, previousStretch, previousViewer, hasLeft, previousDeadline
   if value then
-    local flag = string.sub(value, 1, 1)
+    local flag
+    flag, previousStretch, previousDeadline, previousViewer = parseSession(value)
     previousState = string.lower(flag)
     hasLeft = flag ~= previousState
-    previousStretch = tonumber(string.sub(value, 2, 2))
-    previousViewer = string.sub(value, 3)
-    previousDeadline = tonumber(redis.call('ZSCORE', previousState == 'v' and room.visible or room.hidden, session))
+    if not previousDeadline then
+      previousDeadline = tonumber(redis.call('ZSCORE', previousState == 'v' and room.visible or room.hidden, session))
+    end
     if previousDeadline and previousDeadline < now then previousDeadline = nil end
   end
   local online = previousDeadline ~= nil
@@ -122,14 +169,14 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
   if online and not hasLeft and previousState == state then
     local elapsedMs = now - (previousDeadline - baseTtlMs * previousStretch)
     if elapsedMs < math.floor(intervalMs / 3) then
-      return 0, 0, 0, 0, 0, 0, math.floor(intervalMs / 3) - elapsedMs, 1
+      return math.floor(intervalMs / 3) - elapsedMs, 0, -1
     end
   end
 
   -- A viewer of a signed room with all the sessions it may hold gets no new one.
   if maxSessions > 0 and not (online and previousViewer == viewer)
       and viewerSessions(room.viewers, room.tabsPrefix .. viewer, viewer, now) >= maxSessions then
-    return 0, 0, 0, 0, 0, 0, intervalMs, 2
+    return intervalMs, 0, -2
   end
 
   -- A large room tells its pages to come back less often, so its heartbeats a second level off.
@@ -150,12 +197,18 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
       room.trimmed = true
     end
     room.sessions = room.sessions + 1
+    room.changed = true
   end
 
   local deadline = now + ttlMs
-  redis.call('SET', sessionKey, state .. stretch .. viewer, 'PX', ttlMs + KEY_SLACK_MS)
+  redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer), 'PX', ttlMs + KEY_SLACK_MS)
   redis.call('ZADD', stateKey, deadline, session)
   if online and previousState ~= state then redis.call('ZREM', otherKey, session) end
+  -- The counts hold until the earliest deadline; a later one (a refresh) leaves that as it was.
+  if deadline < room.validUntil then
+    room.validUntil = deadline
+    room.changed = true
+  end
 
   local newViewer = 0
   if online and previousViewer == viewer then
@@ -166,41 +219,40 @@ local function beat(room, sessionKey, session, viewer, state, entry, maxSessions
     end
     newViewer = attachViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now)
     room.online = room.online + newViewer
-    redis.call('PFADD', room.uniques, viewer)
+    room.changed = true
+    redis.call('PFADD', roomKey(room, 'uniques'), viewer)
   end
 
   local created = 0
   if joined then
-    if redis.call('HSETNX', room.period, 'since', nowMs) == 1 then
+    local period = roomKey(room, 'period')
+    if redis.call('HSETNX', period, 'since', nowMs) == 1 then
       created = 1
-      redis.call('HSET', room.period, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
+      redis.call('HSET', period, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
     end
-    redis.call('HINCRBY', room.period, 'j', 1)
-    redis.call('HINCRBY', room.live, 'j', 1)
-    if entry ~= '' then redis.call('HINCRBY', room.period, 'e:' .. entry, 1) end
+    redis.call('HINCRBY', period, 'j', 1)
+    redis.call('HINCRBY', roomKey(room, 'live'), 'j', 1)
+    if entry ~= '' then redis.call('HINCRBY', period, 'e:' .. entry, 1) end
   end
 
   if joined or newViewer == 1 then
-    raisePeaks(room.period, room.sessions, room.online)
-    raisePeaks(room.live, room.sessions, room.online)
+    raisePeaks(roomKey(room, 'period'), room.sessions, room.online)
+    raisePeaks(roomKey(room, 'live'), room.sessions, room.online)
   end
 
-  return 1, room.sessions, room.online, joined and 1 or 0, stretch, created, 0, 0
+  return room.sessions, room.online, (joined and 1 or 0) + 2 * created + 4 * stretch
 end
 
-local k, a = 0, 6
-while a <= #ARGV do
-  local room = newRoom(k, ARGV[a])
-  local heartbeats = tonumber(ARGV[a + 1])
-  k, a = k + 7, a + 2
+local a = 6
+for r = 1, #KEYS do
+  local room = newRoom(KEYS[r])
+  local heartbeats = tonumber(ARGV[a])
+  a = a + 1
   for _ = 1, heartbeats do
-    k = k + 1
-    local accepted, sessions, viewers, joined, stretch, created, retryAfterMs, refused =
-      beat(room, KEYS[k], ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]))
     local n = #out
-    out[n + 1], out[n + 2], out[n + 3], out[n + 4] = accepted, sessions, viewers, joined
-    out[n + 5], out[n + 6], out[n + 7], out[n + 8] = stretch, created, retryAfterMs, refused
-    a = a + 6
+    out[n + 1], out[n + 2], out[n + 3] = beat(room, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+    a = a + 4
   end
+  saveCounts(room)
 end
 return out

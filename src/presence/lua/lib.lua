@@ -14,6 +14,39 @@
 -- Keys outlive the deadline they stand for by this much, ms: a deadline decides, never an expiry.
 local KEY_SLACK_MS = 1000
 
+-- A room's keys, named from its key base '<prefix>:{room}:' (src/presence/keys.ts names the same
+-- keys with the same suffixes for the scripts that are passed them one by one). Every key of a
+-- room carries its hash tag, so a script that is passed the base touches the base's slot only.
+local ROOM_KEYS = {
+  visible = 'v', hidden = 'h', viewers = 'w', period = 'a', live = 'l', uniques = 'u',
+  closed = 'c', counts = 'n', sessionPrefix = 's:', tabsPrefix = 't:',
+}
+
+--[[
+  A session key's value: flag, stretch, deadline and viewer member in one string, so that one GET
+  tells a heartbeat or a leave all they need of the session's latest heartbeat:
+    flag      'v'|'h' the state; 'V'|'H' the same after a leave
+    stretch   '1'-'9' the factor of its ttl
+    deadline  13 digits, epoch ms
+    '|'       (not an id character)
+    viewer    the viewer member
+  Values written before deadlines were kept here hold flag, stretch and viewer only; their
+  deadline is the session's score in its state's sorted set.
+]]
+local function sessionValue(flag, stretch, deadline, viewer)
+  return flag .. stretch .. string.format('%013.0f', deadline) .. '|' .. viewer
+end
+
+-- Flag, stretch (number), deadline (ms, or nil for a value of the earlier layout) and viewer.
+local function parseSession(value)
+  local flag = string.sub(value, 1, 1)
+  local stretch = tonumber(string.sub(value, 2, 2))
+  if string.byte(value, 16) == 124 then
+    return flag, stretch, tonumber(string.sub(value, 3, 15)), string.sub(value, 17)
+  end
+  return flag, stretch, nil, string.sub(value, 3)
+end
+
 local function clock()
   local time = redis.call('TIME')
   return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
