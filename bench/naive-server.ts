@@ -31,8 +31,7 @@ app.post('/v1/heartbeat', async (request) => {
 app.get('/v1/rooms/:room/count', async (request) => {
   const { room } = request.params as { room: string };
   const members = await redis.smembers(`${prefix}:r:${room}`);
-  const values =
-    members.length > 0 ? await redis.mget(members.map((s) => `${prefix}:s:${s}`)) : [];
+  const values = members.length > 0 ? await redis.mget(members.map((s) => `${prefix}:s:${s}`)) : [];
   const sessions = values.filter((v) => v !== null).length;
   const viewers = new Set(values.filter((v) => v !== null)).size;
   const at = new Date().toISOString();

@@ -218,9 +218,7 @@ export class RedisPresenceStore implements PresenceStore {
   leave(room: string, session: string): Promise<LeaveOutcome> {
     const k = roomKeys(this.prefix, room);
     return guard(async () =>
-      parseLeave(
-        await this.redis.hcLeave(k.base, session, this.rules.leaveGraceMs),
-      ),
+      parseLeave(await this.redis.hcLeave(k.base, session, this.rules.leaveGraceMs)),
     );
   }
 
