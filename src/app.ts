@@ -25,6 +25,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
+import { answeredFromCache } from './routes/count-guard.js';
 import { routes } from './routes/index.js';
 import { pageHelmet } from './routes/security-headers.js';
 import webhooksPlugin from './webhooks/plugin.js';
@@ -112,6 +113,14 @@ export async function buildApp({
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     cache: config.rateLimit.addresses,
+    // A count answered from this instance's cache cannot reach the store (routes/count-guard.ts).
+    allowList: (request) => answeredFromCache(request, (room) => app.store.isCached(room)),
+    // Its headers on refusals only: pages never read them, and every heartbeat would carry three.
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
     errorResponseBuilder: (_request, context) =>
       new HttpError(
         'rate_limited',

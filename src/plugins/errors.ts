@@ -67,7 +67,8 @@ const byStatus: Record<number, () => HttpError> = {
   431: () => new HttpError('headers_too_large', 'the request headers are too large'),
 };
 
-function toHttpError(error: FastifyError | Error): HttpError | null {
+/** The error as the client is told it, or null for a fault of our own (500 internal). */
+export function toHttpError(error: FastifyError | Error): HttpError | null {
   if (error instanceof HttpError) return error;
   if (error instanceof StoreUnavailableError) {
     return new HttpError(

@@ -4,12 +4,12 @@ import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
+  onErrorHookHandler,
   onResponseHookHandler,
-  onSendHookHandler,
-  preSerializationHookHandler,
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { toHttpError } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,18 +39,8 @@ function latencySeries(metrics: Metrics, route: string) {
   };
 }
 
-/** The error code of an error body ({"error":{"code":…}}), or the status when there is none. */
-function refusalReason(reply: FastifyReply, payload: unknown): string {
-  if (typeof payload === 'string') {
-    try {
-      const code = (JSON.parse(payload) as { error?: { code?: unknown } }).error?.code;
-      if (typeof code === 'string') return code;
-    } catch {
-      // not JSON: fall back to the status
-    }
-  }
-  return String(reply.statusCode);
-}
+/** The error's code as it is answered ({"error":{"code":…}}). */
+const refusalReason = (error: Error) => toHttpError(error)?.code ?? 'internal';
 
 export default fp(
   async (app: FastifyInstance) => {
@@ -74,31 +64,15 @@ export default fp(
       route.onResponse = [route.onResponse ?? [], onResponse].flat();
     });
 
-    // Heartbeats only: counted or bot from the answer, refused from the error body. Callback
-    // hooks rather than async ones: they run on every heartbeat, and need no promise.
-    const counted = metrics.heartbeats.labels({ outcome: 'counted', reason: '' });
-    const bot = metrics.heartbeats.labels({ outcome: 'bot', reason: '' });
+    // Heartbeats refused, by the error's code: an onError hook runs only when there is one, so an
+    // accepted heartbeat pays nothing here (the route counts those it answers, counted or bot).
     app.addHook('onRoute', (route) => {
       if (route.url !== heartbeatRoute || route.method !== 'POST') return;
-      const preSerialization: preSerializationHookHandler<unknown> = (
-        _request,
-        reply,
-        payload,
-        done,
-      ) => {
-        if (reply.statusCode === 200) {
-          ((payload as { counted?: unknown } | null)?.counted === false ? bot : counted).inc();
-        }
-        done(null, payload);
+      const onError: onErrorHookHandler = (_request, _reply, error, done) => {
+        metrics.heartbeats.inc({ outcome: 'refused', reason: refusalReason(error) });
+        done();
       };
-      const onSend: onSendHookHandler<unknown> = (_request, reply, payload, done) => {
-        if (reply.statusCode >= 400) {
-          metrics.heartbeats.inc({ outcome: 'refused', reason: refusalReason(reply, payload) });
-        }
-        done(null, payload);
-      };
-      route.preSerialization = [route.preSerialization ?? [], preSerialization].flat();
-      route.onSend = [route.onSend ?? [], onSend].flat();
+      route.onError = [route.onError ?? [], onError].flat();
     });
   },
   { name: 'metrics' },

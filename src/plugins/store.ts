@@ -3,16 +3,16 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { instrumentStore } from '../metrics/metrics.js';
-import { cachedCounts } from '../presence/count-cache.js';
+import { type CachedCounter, cachedCounts } from '../presence/count-cache.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
 import { RedisPresenceStore } from '../presence/redis-store.js';
-import type { ArchiveSource, PresenceCounter, PresenceStore } from '../presence/store.js';
+import type { ArchiveSource, PresenceStore } from '../presence/store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Counting, for the routes. */
-    store: PresenceCounter;
+    /** Counting, for the routes, with the per-instance count cache in front. */
+    store: CachedCounter;
     /** Reading, committing and the lock, for the snapshot job. */
     archiveSource: ArchiveSource;
   }
@@ -52,7 +52,7 @@ export default fp<StorePluginOptions>(
     }
     // Timed at the store boundary for /metrics, whatever the store is.
     const timed = app.hasDecorator('metrics') ? instrumentStore(store, app.metrics) : store;
-    app.decorate<PresenceCounter>('store', cachedCounts(timed, config.countCacheMs));
+    app.decorate<CachedCounter>('store', cachedCounts(timed, config.countCacheMs));
     app.decorate<ArchiveSource>('archiveSource', timed);
     app.addHook('onClose', async () => store.close());
   },

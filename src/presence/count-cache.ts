@@ -8,8 +8,14 @@ import type { PresenceCounter, RoomCount } from './store.js';
 /** Rooms whose latest count is kept; the least recently asked for go first. */
 const maxRooms = 100_000;
 
-export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): PresenceCounter {
-  if (maxAgeMs <= 0) return counter;
+/** Counting with a cache in front, which says whether it holds a fresh answer for a room. */
+export interface CachedCounter extends PresenceCounter {
+  /** True when a count of the room now would be answered without reading the store. */
+  isCached(room: string): boolean;
+}
+
+export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): CachedCounter {
+  if (maxAgeMs <= 0) return { ...bound(counter), isCached: () => false };
   const cache = new LRUCache<string, RoomCount>({
     max: maxRooms,
     ttl: maxAgeMs,
@@ -23,6 +29,7 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Presen
   });
   const count = async (room: string): Promise<RoomCount> => (await cache.fetch(room))!;
   return {
+    isCached: (room) => cache.has(room),
     kind: counter.kind,
     heartbeat: (hb) => counter.heartbeat(hb),
     leave: (room, session) => counter.leave(room, session),
@@ -32,6 +39,20 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Presen
       return new Map(rooms.map((room, i) => [room, counts[i]!]));
     },
     // A page is read live, never from the cache: it decides which rooms to count at all.
+    listRooms: (query) => counter.listRooms(query),
+    now: () => counter.now(),
+    ping: () => counter.ping(),
+  };
+}
+
+/** The counter's methods, bound to it. */
+function bound(counter: PresenceCounter): PresenceCounter {
+  return {
+    kind: counter.kind,
+    heartbeat: (hb) => counter.heartbeat(hb),
+    leave: (room, session) => counter.leave(room, session),
+    count: (room) => counter.count(room),
+    counts: (rooms) => counter.counts(rooms),
     listRooms: (query) => counter.listRooms(query),
     now: () => counter.now(),
     ping: () => counter.ping(),

@@ -5,9 +5,9 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import { HttpError } from '../errors.js';
 import type { RoomCount } from '../presence/store.js';
 import { countTag, notModified, publicCacheControl, sendJson } from './cache.js';
+import { maxCountedRooms as maxRooms } from './count-guard.js';
 import { Count, errorResponses, fieldRules, publicRoute, RoomParams } from './schemas.js';
 
-const maxRooms = 100;
 const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /** A count as the API answers it: the store's fields, with times as ISO 8601. */

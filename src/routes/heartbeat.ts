@@ -93,6 +93,9 @@ function refusal(reason: 'too_fast' | 'too_many_sessions', retryAfterMs: number,
 
 const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { rules, countBots } = app.config;
+  // Heartbeats answered, by outcome (refused ones are counted by the metrics plugin's onError).
+  const counted = app.metrics.heartbeats.labels({ outcome: 'counted', reason: '' });
+  const bot = app.metrics.heartbeats.labels({ outcome: 'bot', reason: '' });
   const visible: Timing = {
     intervalS: rules.visibleIntervalMs / 1000,
     ttlS: rules.visibleTtlMs / 1000,
@@ -124,6 +127,7 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const timing = state === 'visible' ? visible : hidden;
       if (!countBots && isBot(request.headers['user-agent'])) {
         const count = await app.store.count(room);
+        bot.inc();
         return answer(room, session, timing, 1, count.sessions, count.viewers, false);
       }
       const limitViewerSessions = request.signedRoom;
@@ -139,6 +143,7 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         stretch,
       });
       if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
+      counted.inc();
       // The store may stretch further: a large room's pages come back less often.
       return answer(
         room,

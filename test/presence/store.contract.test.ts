@@ -120,6 +120,33 @@ for (const kind of storeKinds) {
       expect(await store.count(room)).toMatchObject({ sessions: 0, viewers: 0 });
     });
 
+    it("a heartbeat's answer no longer counts a session that left, while the others keep beating", async () => {
+      // The Redis store keeps a room's counts until its earliest deadline; a leave brings that
+      // deadline forward (found by breaking that on purpose under the property test).
+      const room = id('room');
+      const stays = id('s');
+      const leaves = id('s');
+      await beat({ room, session: stays });
+      await beat({ room, session: leaves });
+      await store.leave(room, leaves);
+      await sleep(fastRules.leaveGraceMs + 150);
+      expect(await beat({ room, session: stays })).toMatchObject({
+        sessions: 1,
+        viewers: 1,
+        joined: false,
+      });
+    });
+
+    it("a heartbeat's answer no longer counts a session whose change of state brought its deadline forward", async () => {
+      const room = id('room');
+      const session = id('s');
+      await beat({ room, session, state: 'hidden' });
+      // Back to visible: the shorter ttl, so an earlier deadline than the hidden heartbeat's.
+      await beat({ room, session, state: 'visible' });
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect(await beat({ room, session: id('s') })).toMatchObject({ sessions: 1, joined: true });
+    });
+
     it('a reload inside the leave grace neither dips nor doubles, and is not a join', async () => {
       const room = id('room');
       const session = id('s');
