@@ -6,8 +6,8 @@
   call and each room's counting are paid once per room and tick, not once per heartbeat.
 
   A refresh (a heartbeat of an online session in the same state, with the same viewer) costs one
-  GET, one SET and two ZADDs (and an EXISTS for the viewer's tabs); everything else is per room
-  and call, or only for joins and changes.
+  SET … GET and two ZADDs (and an EXISTS for the viewer's tabs); everything else is per room and
+  call, or only for joins and changes.
 
   Input, one key per room: its key base; the script names the room's keys from it (ROOM_KEYS in
   lib.lua), all in the base's hash slot:
@@ -149,8 +149,17 @@ local function beat(room, session, viewer, entry, mode)
   if state == 'h' then stateKey, otherKey = room.hidden, room.visible end
   local sessionKey = room.sessionPrefix .. session
 
-  -- The session as its latest heartbeat or leave left it; online while its deadline is not past.
-  local value = redis.call('GET', sessionKey)
+  -- A large room tells its pages to come back less often, so its heartbeats a second level off.
+  if largeRoomSessions > 0 then
+    stretch = math.max(stretch, math.min(MAX_STRETCH, 1 + math.floor(room.sessions / largeRoomSessions)))
+  end
+  local ttlMs = baseTtlMs * stretch
+  local deadline = now + ttlMs
+
+  -- The session's new value goes in with the call that reads what its latest heartbeat or leave
+  -- left there; a refused heartbeat puts that back (rare: a page that beats too fast, a viewer
+  -- with all the sessions it may hold). Online while that deadline is not past.
+  local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
   local previousState, previousStretch, previousViewer, hasLeft, previousDeadline
   if value then
     local flag
@@ -160,30 +169,34 @@ local function beat(room, session, viewer, entry, mode)
     if not previousDeadline then
       previousDeadline = tonumber(redis.call('ZSCORE', previousState == 'v' and room.visible or room.hidden, session))
     end
-    if previousDeadline and previousDeadline < now then previousDeadline = nil end
   end
+  local keptUntil = previousDeadline
+  if previousDeadline and previousDeadline < now then previousDeadline = nil end
   local online = previousDeadline ~= nil
+
+  local function refuse(retryAfterMs, reason)
+    if value then
+      redis.call('SET', sessionKey, value, 'PXAT', ms((keptUntil or now) + KEY_SLACK_MS))
+    else
+      redis.call('DEL', sessionKey)
+    end
+    return retryAfterMs, 0, -reason
+  end
 
   -- Too soon after its latest heartbeat in the same state (deadline = that heartbeat + the ttl it
   -- was given). A leave or a change of state is never too soon.
   if online and not hasLeft and previousState == state then
     local elapsedMs = now - (previousDeadline - baseTtlMs * previousStretch)
     if elapsedMs < math.floor(intervalMs / 3) then
-      return math.floor(intervalMs / 3) - elapsedMs, 0, -1
+      return refuse(math.floor(intervalMs / 3) - elapsedMs, 1)
     end
   end
 
   -- A viewer of a signed room with all the sessions it may hold gets no new one.
   if maxSessions > 0 and not (online and previousViewer == viewer)
       and viewerSessions(room.viewers, room.tabsPrefix .. viewer, viewer, now) >= maxSessions then
-    return intervalMs, 0, -2
+    return refuse(intervalMs, 2)
   end
-
-  -- A large room tells its pages to come back less often, so its heartbeats a second level off.
-  if largeRoomSessions > 0 then
-    stretch = math.max(stretch, math.min(MAX_STRETCH, 1 + math.floor(room.sessions / largeRoomSessions)))
-  end
-  local ttlMs = baseTtlMs * stretch
 
   local joined = not online
   if joined then
@@ -200,8 +213,6 @@ local function beat(room, session, viewer, entry, mode)
     room.changed = true
   end
 
-  local deadline = now + ttlMs
-  redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer), 'PX', ttlMs + KEY_SLACK_MS)
   redis.call('ZADD', stateKey, deadline, session)
   if online and previousState ~= state then redis.call('ZREM', otherKey, session) end
   -- The counts hold until the earliest deadline; a later one (a refresh) leaves that as it was.
