@@ -213,6 +213,14 @@ function parseReading(room: string, reply: RoomReply): RoomReading {
   };
 }
 
+/** commit-rooms.lua: the readings whose rooms were forgotten (one flag per reading, in order). */
+export function parseForgotten(
+  readings: readonly RoomReading[],
+  flags: readonly unknown[],
+): RoomReading[] {
+  return readings.filter((_, i) => Number(flags[i]) === 1);
+}
+
 /** The argument of commit-rooms.lua for one reading. */
 export function commitPayload(reading: RoomReading): string {
   return JSON.stringify([reading.at, reading.closed.map((c) => c.start), reading.sessions]);

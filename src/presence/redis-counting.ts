@@ -1,0 +1,92 @@
+// Counting on Redis, what the routes use: heartbeats (a tick's heartbeats in one script call per
+// hash slot), leaves and counts. The heartbeat path, route to script, is route → heartbeat() →
+// TickQueue → recordHeartbeats() → heartbeats.lua → parseHeartbeats().
+import {
+  type HeartbeatCall,
+  heartbeatCalls,
+  type QueuedHeartbeat,
+  roomSlot,
+  TickQueue,
+} from './heartbeat-batches.js';
+import { roomIndexKey, roomKeys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
+import { parseCount, parseHeartbeats, parseLeave } from './replies.js';
+import { countKeys, heartbeatsRequest } from './scripts.js';
+import type {
+  Heartbeat,
+  HeartbeatOutcome,
+  LeaveOutcome,
+  PresenceRules,
+  RoomCount,
+} from './store.js';
+import { guard } from './unavailable.js';
+
+export class RedisCounting {
+  private readonly ticks = new TickQueue((queued) => this.sendHeartbeats(queued));
+  private readonly index: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly rules: PresenceRules,
+    private readonly prefix: string,
+    private readonly cluster: boolean,
+    /** Told every heartbeat's outcome (the rooms list keeps the room sizes it sees). */
+    private readonly onOutcome: (room: string, outcome: HeartbeatOutcome) => void,
+  ) {
+    this.index = roomIndexKey(prefix);
+  }
+
+  /** Queued for the end of this event-loop tick, and sent with the others of the tick. */
+  heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome> {
+    return this.ticks.add(hb);
+  }
+
+  private sendHeartbeats(queued: QueuedHeartbeat[]) {
+    for (const call of heartbeatCalls(queued, this.cluster ? roomSlot : null)) {
+      void this.recordHeartbeats(call);
+    }
+  }
+
+  /** One script call for the heartbeats of a call; every one of them is answered or rejected. */
+  private async recordHeartbeats(call: HeartbeatCall): Promise<void> {
+    const { keys, args } = heartbeatsRequest(this.prefix, this.rules, call);
+    const queued = [...call.values()].flat();
+    try {
+      const results = await guard(async () => {
+        const results = parseHeartbeats(
+          await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
+          queued.length,
+        );
+        // Once per room (again after the archive forgot it): the room index is a key of its own
+        // slot on Cluster, so it cannot live inside the rooms' script.
+        const created = results.flatMap(({ created, outcome }, i) =>
+          created ? [outcome.at, queued[i]!.heartbeat.room] : [],
+        );
+        if (created.length > 0) await this.redis.zadd(this.index, ...created);
+        return results;
+      });
+      results.forEach(({ outcome }, i) => {
+        this.onOutcome(queued[i]!.heartbeat.room, outcome);
+        queued[i]!.resolve(outcome);
+      });
+    } catch (err) {
+      for (const q of queued) q.reject(err);
+    }
+  }
+
+  leave(room: string, session: string): Promise<LeaveOutcome> {
+    const { base } = roomKeys(this.prefix, room);
+    return guard(async () =>
+      parseLeave(await this.redis.hcLeave(base, session, this.rules.leaveGraceMs)),
+    );
+  }
+
+  count(room: string): Promise<RoomCount> {
+    return guard(async () => parseCount(await this.redis.hcCount(...countKeys(this.prefix, room))));
+  }
+
+  async counts(rooms: readonly string[]): Promise<Map<string, RoomCount>> {
+    const counts = await Promise.all(rooms.map((room) => this.count(room)));
+    return new Map(rooms.map((room, i) => [room, counts[i]!]));
+  }
+}
