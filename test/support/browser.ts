@@ -77,12 +77,17 @@ async function builtIsFresh(): Promise<boolean> {
   const sources = fileURLToPath(new URL('../../src/', import.meta.url));
   try {
     const built = await Promise.all(
-      ['presence.js', 'presence.mjs', 'dashboard.html', 'dashboard.js', 'dashboard.css'].map((n) =>
-        stat(join(defaultClientDir, n)).then((s) => s.mtimeMs),
-      ),
+      [
+        'presence.js',
+        'presence.mjs',
+        'headcount-count.js',
+        'dashboard.html',
+        'dashboard.js',
+        'dashboard.css',
+      ].map((n) => stat(join(defaultClientDir, n)).then((s) => s.mtimeMs)),
     );
     const changed = Math.max(
-      await newestChange(join(sources, 'client'), ['presence.ts', 'build.ts']),
+      await newestChange(join(sources, 'client'), ['presence.ts', 'element.ts', 'build.ts']),
       await newestChange(
         join(sources, 'dashboard'),
         (await readdir(join(sources, 'dashboard'))).filter((n) => n !== 'README.md'),
