@@ -115,6 +115,8 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   contentType: string | undefined;
+  /** The If-None-Match header: the browser revalidating what it has. */
+  ifNoneMatch: string | undefined;
   /** Epoch ms at which the API received it. */
   at: number;
   /** Set once the response is sent. */
@@ -178,6 +180,7 @@ export async function startApi(
       method: request.method,
       path: request.url.split('?')[0]!,
       contentType: request.headers['content-type'],
+      ifNoneMatch: request.headers['if-none-match'],
       at: Date.now(),
     };
     received.push(entry);
