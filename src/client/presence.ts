@@ -133,6 +133,8 @@ export function join(options: JoinOptions): Handle {
   let pollTimer: ReturnType<typeof setTimeout> | undefined;
   let pollFailures = 0;
   let pollS = firstPollS;
+  /** Bumped by each heartbeat response: a read sent before it may carry an older count. */
+  let beats = 0;
   const countUrl = `${base}/v1/rooms/${encodeURIComponent(room)}/count`;
 
   // A string body is sent as text/plain, which needs no CORS preflight.
@@ -158,6 +160,7 @@ export function join(options: JoinOptions): Handle {
     if (document.visibilityState === 'hidden' || !(options.poll ?? !!onCount)) return;
     let res: Response;
     let body: Count | undefined;
+    const beatsBefore = beats;
     try {
       res = await fetch(countUrl, { cache: 'no-cache' });
       if (res.ok) body = (await res.json()) as Count;
@@ -169,7 +172,7 @@ export function join(options: JoinOptions): Handle {
       pollFailures = 0;
       pollS = headerS(res, 'Headcount-Poll-Interval') || pollS;
       pollLater(jitter(pollS));
-      onCount?.(body);
+      if (beats === beatsBefore) onCount?.(body);
     } else if (res.status === 429 || res.status >= 500) {
       pollLater(retryS(res, pollFailures++));
     }
@@ -195,6 +198,7 @@ export function join(options: JoinOptions): Handle {
       failures = 0;
       refused = false;
       schedule(jitter(body.interval));
+      beats++;
       onCount?.({ sessions: body.sessions, viewers: body.viewers });
       // Read the count next one poll interval after this fresh one, unless reads are under way.
       if (!pollTimer && pollFailures === 0) pollLater(jitter(pollS));
