@@ -22,7 +22,7 @@ export function countTag(count: RoomCount): string {
 }
 
 /** Response headers, by lower-case name. */
-export type Headers = Readonly<Record<string, string>>;
+export type CacheHeaders = Readonly<Record<string, string>>;
 
 /**
  * The cache headers of a public read that any cache may keep for maxAgeS, and then answer stale
@@ -31,7 +31,7 @@ export type Headers = Readonly<Record<string, string>>;
  * first, so that a site's proxy rewriting Cache-Control for browsers does not change what its
  * CDN keeps. stale-if-error lets a CDN keep showing the number while the service is down.
  */
-export function publicCacheControl(maxAgeS: number): Headers {
+export function publicCacheControl(maxAgeS: number): CacheHeaders {
   const cdn = `max-age=${maxAgeS}, stale-while-revalidate=${maxAgeS}, stale-if-error=60`;
   return {
     'cache-control': `public, ${cdn}`,
@@ -53,7 +53,7 @@ export function notModified(
   request: FastifyRequest,
   reply: FastifyReply,
   etag: string,
-  headers: Headers,
+  headers: CacheHeaders,
 ): boolean {
   reply.headers(headers).header('etag', etag);
   const match = request.headers['if-none-match'];
