@@ -1,15 +1,19 @@
-// Serves examples/watching.html on its own port, so that the page and the API are on different
+// Serves examples/watching.html (the script tag) and examples/element.html (the
+// <headcount-count> element) on their own port, so that the pages and the API are on different
 // origins as on a real site. `npm run example`; the API runs separately (`npm run dev`).
 //   EXAMPLE_PORT  port of this page server (default 8090)
 //   API_URL       where the Headcount API is (default http://127.0.0.1:8080)
-//   open http://127.0.0.1:8090/?room=my-room (default room: example)
+//   open http://127.0.0.1:8090/?room=my-room or /element?room=my-room (default room: example)
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 
 const port = Number(process.env.EXAMPLE_PORT ?? 8090);
 const apiUrl = (process.env.API_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
-const template = await readFile(new URL('./watching.html', import.meta.url), 'utf8');
+const templates: Record<string, string> = {
+  '/': await readFile(new URL('./watching.html', import.meta.url), 'utf8'),
+  '/element': await readFile(new URL('./element.html', import.meta.url), 'utf8'),
+};
 
 const server = createServer((request, response) => {
   const url = new URL(request.url ?? '/', 'http://example.invalid');
@@ -17,7 +21,8 @@ const server = createServer((request, response) => {
     response.writeHead(204).end();
     return;
   }
-  if (url.pathname !== '/') {
+  const template = templates[url.pathname];
+  if (template === undefined) {
     response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     return;
   }
@@ -37,4 +42,5 @@ const server = createServer((request, response) => {
 
 server.listen(port, '127.0.0.1', () => {
   console.log(`example page: http://127.0.0.1:${port}/?room=example (API: ${apiUrl})`);
+  console.log(`the element: http://127.0.0.1:${port}/element?room=example`);
 });

@@ -170,6 +170,7 @@ const env = z
     HEARTBEAT_INTERVAL_S: seconds(15),
     HIDDEN_INTERVAL_S: seconds(60),
     COUNT_MAX_AGE_S: z.coerce.number().int().min(0).max(3_600).default(2),
+    COUNT_POLL_S: seconds(2, 3_600),
     COUNT_CACHE_MS: z.coerce
       .number({ error: 'must be a number of milliseconds' })
       .int('must be a whole number of milliseconds')
@@ -360,6 +361,8 @@ export interface Config {
   dataDir: string;
   rules: PresenceRules;
   countMaxAgeS: number;
+  /** How often a page that shows the count reads it between heartbeats, s (told to pages). */
+  countPollS: number;
   /** How old a count this instance answers from its cache may be, ms (never above countMaxAgeS). */
   countCacheMs: number;
   /** ['*'] allows every origin. */
@@ -479,6 +482,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       largeRoomSessions: e.LARGE_ROOM_SESSIONS,
     },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
+    countPollS: e.COUNT_POLL_S,
     countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((o) => o.trim())

@@ -22,6 +22,7 @@ describe('configuration', () => {
       largeRoomSessions: 200_000,
     });
     expect(config.countMaxAgeS).toBe(2);
+    expect(config.countPollS).toBe(2);
     expect(config.corsOrigins).toEqual(['*']);
     expect(config.port).toBe(8080);
   });
@@ -101,6 +102,16 @@ describe('configuration', () => {
     ]);
     expect(problemsOf({ LARGE_ROOM_SESSIONS: 'many' })).toEqual([
       'LARGE_ROOM_SESSIONS="many": must be a number of sessions',
+    ]);
+  });
+
+  it('asks pages to read the count at least a second apart (COUNT_POLL_S)', () => {
+    expect(loadConfig({ COUNT_POLL_S: '30' }).countPollS).toBe(30);
+    expect(problemsOf({ COUNT_POLL_S: '0' })).toEqual([
+      'COUNT_POLL_S="0": must be at least 1 second',
+    ]);
+    expect(problemsOf({ COUNT_POLL_S: '1.5' })).toEqual([
+      'COUNT_POLL_S="1.5": must be a whole number of seconds',
     ]);
   });
 

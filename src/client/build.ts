@@ -1,5 +1,6 @@
 // Builds the browser client into dist/client: presence.js (classic script, global Headcount),
-// presence.mjs (ES module exporting join) and presence.d.ts. Run by `npm run build:client`.
+// presence.mjs (ES module exporting join), presence.d.ts, and headcount-count.js (the
+// <headcount-count> element with the client inside). Run by `npm run build:client`.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,21 +8,22 @@ import { build } from 'esbuild';
 import ts from 'typescript';
 
 export const clientSource = fileURLToPath(new URL('./presence.ts', import.meta.url));
+export const elementSource = fileURLToPath(new URL('./element.ts', import.meta.url));
 export const defaultClientDir = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 
 /** Browsers with fetch keepalive, sendBeacon and optional chaining. */
 const target = ['es2020'];
 
-async function bundle(format: 'iife' | 'esm'): Promise<string> {
+async function bundle(format: 'iife' | 'esm', entry = clientSource): Promise<string> {
   const result = await build({
-    entryPoints: [clientSource],
+    entryPoints: [entry],
     bundle: true,
     minify: true,
     format,
     target,
     write: false,
     legalComments: 'none',
-    ...(format === 'iife' ? { globalName: 'Headcount' } : {}),
+    ...(format === 'iife' && entry === clientSource ? { globalName: 'Headcount' } : {}),
   });
   return result.outputFiles[0]!.text;
 }
@@ -58,15 +60,21 @@ export interface ClientFiles {
   'presence.js': string;
   'presence.mjs': string;
   'presence.d.ts': string;
+  'headcount-count.js': string;
 }
 
 /** Builds the client into outDir (dist/client by default) and returns what it wrote. */
 export async function buildClient(outDir = defaultClientDir): Promise<ClientFiles> {
-  const [classic, module] = await Promise.all([bundle('iife'), bundle('esm')]);
+  const [classic, module, element] = await Promise.all([
+    bundle('iife'),
+    bundle('esm'),
+    bundle('iife', elementSource),
+  ]);
   const files: ClientFiles = {
     'presence.js': classic,
     'presence.mjs': module,
     'presence.d.ts': declarations(),
+    'headcount-count.js': element,
   };
   await mkdir(outDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
@@ -78,8 +86,8 @@ export async function buildClient(outDir = defaultClientDir): Promise<ClientFile
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { gzipSync } = await import('node:zlib');
   const files = await buildClient();
-  const gzipped = gzipSync(files['presence.js'], { level: 9 }).length;
-  console.log(
-    `dist/client/presence.js: ${files['presence.js'].length} bytes, ${gzipped} bytes gzipped`,
-  );
+  for (const name of ['presence.js', 'headcount-count.js'] as const) {
+    const gzipped = gzipSync(files[name], { level: 9 }).length;
+    console.log(`dist/client/${name}: ${files[name].length} bytes, ${gzipped} bytes gzipped`);
+  }
 }

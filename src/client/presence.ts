@@ -1,11 +1,19 @@
 // The browser client: keeps one session of a room online with heartbeats, says leave when the
-// page goes away, and hands each response's counts to the page. Dependency-free; see README.md.
+// page goes away, and hands the room's counts to the page: from each heartbeat response, and from
+// conditional reads of the count in between while the page is visible. Dependency-free; see
+// README.md.
 
 export interface Count {
   /** Online sessions (open tabs) in the room. */
   sessions: number;
   /** Distinct viewers (people or browsers) among them. */
   viewers: number;
+  /** Online sessions in the foreground; in counts read between heartbeats only. */
+  visible?: number;
+  /** The live period's peak, first reached at `at` (ISO 8601); in counts read between heartbeats only. */
+  peak?: { sessions: number; viewers: number; at: string | null };
+  /** Store time of the reading (ISO 8601); in counts read between heartbeats only. */
+  at?: string;
 }
 
 export interface JoinOptions {
@@ -17,8 +25,13 @@ export interface JoinOptions {
   viewer?: string;
   /** Where the viewer came from, for join statistics (at most 64 characters). */
   entry?: string;
-  /** Called with the counts from every heartbeat response. */
+  /**
+   * Called with the counts from every heartbeat response, and from the count read between
+   * heartbeats (every few seconds, as the server says, while the page is visible).
+   */
   onCount?: (count: Count) => void;
+  /** Read the count between heartbeats; read each time, default true when onCount is given. */
+  poll?: boolean;
   /** Start even when the browser is driven by automation (navigator.webdriver). */
   allowWebdriver?: boolean;
   /**
@@ -40,6 +53,8 @@ interface HeartbeatResponse extends Count {
   interval: number;
 }
 
+/** Until the server says otherwise (Headcount-Poll-Interval), seconds between count reads. */
+const firstPollS = 2;
 const firstRetryS = 2;
 const maxRetryS = 120;
 /** A token that expires within this many seconds is renewed before the heartbeat is sent. */
@@ -83,8 +98,20 @@ function optedOut(): boolean {
   }
 }
 
-/** Seconds from a Retry-After header given in seconds; NaN when absent or a date. */
-const retryAfterS = (res: Response): number => Number.parseFloat(res.headers.get('Retry-After')!);
+/** Seconds from a header given in seconds (Retry-After); NaN when absent or a date. */
+const headerS = (res: Response, name: string): number => Number.parseFloat(res.headers.get(name)!);
+
+/** Backoff after the nth failure in a row: from 2 s, doubling to at most 120 s, with jitter. */
+const backoffS = (n: number) => Math.min(maxRetryS, firstRetryS * 2 ** n) * (0.5 + Math.random());
+
+/** The wait the server asks for on 429 and 5xx (Retry-After), else the nth backoff. */
+const retryS = (res: Response, n: number): number => {
+  const waitS = headerS(res, 'Retry-After');
+  return waitS >= 0 ? waitS : backoffS(n);
+};
+
+/** ±10 % jitter, so that a crowd of pages does not ask in step. */
+const jitter = (s: number) => s * (0.9 + Math.random() * 0.2);
 
 export function join(options: JoinOptions): Handle {
   const { room, onCount } = options;
@@ -103,6 +130,12 @@ export function join(options: JoinOptions): Handle {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
   let stopped = false;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let pollFailures = 0;
+  let pollS = firstPollS;
+  /** Bumped by each heartbeat response: a read sent before it may carry an older count. */
+  let beats = 0;
+  const countUrl = `${base}/v1/rooms/${encodeURIComponent(room)}/count`;
 
   // A string body is sent as text/plain, which needs no CORS preflight.
   const post = (path: string, body: object) =>
@@ -113,7 +146,38 @@ export function join(options: JoinOptions): Handle {
     if (!stopped) timer = setTimeout(beat, delayS * 1000);
   };
 
-  const backoffS = () => Math.min(maxRetryS, firstRetryS * 2 ** failures++) * (0.5 + Math.random());
+  const pollLater = (delayS: number) => {
+    clearTimeout(pollTimer);
+    pollTimer = stopped ? undefined : setTimeout(poll, delayS * 1000);
+  };
+
+  // Between heartbeats, the count as the server (or a CDN in front of it) has it. 'no-cache'
+  // makes the browser revalidate its copy with If-None-Match every time, so an unchanged count
+  // is a 304 with no body, and no header of ours triggers a CORS preflight. A hidden page, or one
+  // that shows no count, stops reading; the next heartbeat's response starts it again.
+  async function poll(): Promise<void> {
+    pollTimer = undefined;
+    if (document.visibilityState === 'hidden' || !(options.poll ?? !!onCount)) return;
+    let res: Response;
+    let body: Count | undefined;
+    const beatsBefore = beats;
+    try {
+      res = await fetch(countUrl, { cache: 'no-cache' });
+      if (res.ok) body = (await res.json()) as Count;
+    } catch {
+      pollLater(backoffS(pollFailures++));
+      return;
+    }
+    if (body) {
+      pollFailures = 0;
+      pollS = headerS(res, 'Headcount-Poll-Interval') || pollS;
+      pollLater(jitter(pollS));
+      if (beats === beatsBefore) onCount?.(body);
+    } else if (res.status === 429 || res.status >= 500) {
+      pollLater(retryS(res, pollFailures++));
+    }
+    // Any other answer would be the same next time: the heartbeats still bring counts.
+  }
 
   async function beat(): Promise<void> {
     const state = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
@@ -127,17 +191,19 @@ export function join(options: JoinOptions): Handle {
       res = await post('/v1/heartbeat', { room, session, viewer, state, entry, token });
       if (res.ok) body = (await res.json()) as HeartbeatResponse;
     } catch {
-      schedule(backoffS());
+      schedule(backoffS(failures++));
       return;
     }
     if (body) {
       failures = 0;
       refused = false;
-      schedule(body.interval * (0.9 + Math.random() * 0.2));
+      schedule(jitter(body.interval));
+      beats++;
       onCount?.({ sessions: body.sessions, viewers: body.viewers });
+      // Read the count next one poll interval after this fresh one, unless reads are under way.
+      if (!pollTimer && pollFailures === 0) pollLater(jitter(pollS));
     } else if (res.status === 429 || res.status >= 500) {
-      const waitS = retryAfterS(res);
-      schedule(waitS >= 0 ? waitS : backoffS());
+      schedule(retryS(res, failures++));
     } else if (res.status === 401 && renew && !refused) {
       // A clock off by more than the margin: one more try with a token fresh from the backend.
       refused = true;
@@ -152,6 +218,8 @@ export function join(options: JoinOptions): Handle {
   function stop(): void {
     stopped = true;
     clearTimeout(timer);
+    clearTimeout(pollTimer);
+    pollTimer = undefined;
   }
 
   const sayLeave = () => {
@@ -194,10 +262,12 @@ export function join(options: JoinOptions): Handle {
   };
 }
 
-// As a classic <script> tag: join the room its data attributes name.
+// As a classic <script> tag: join the room its data attributes name. The count is read between
+// heartbeats once a headcount:count listener has read an event's detail: a page that shows it.
 const script = document.currentScript as HTMLScriptElement | null;
 const data = script?.dataset;
 if (data?.room && (data.optOut === undefined || data.optOut === 'false')) {
+  let shown = false;
   join({
     endpoint: data.endpoint || new URL(script!.src).origin,
     room: data.room,
@@ -205,7 +275,18 @@ if (data?.room && (data.optOut === undefined || data.optOut === 'false')) {
     entry: data.entry,
     allowWebdriver: data.webdriver === 'true',
     token: data.token,
-    onCount: (count) =>
-      script!.dispatchEvent(new CustomEvent('headcount:count', { detail: count, bubbles: true })),
+    get poll() {
+      return shown;
+    },
+    onCount(count) {
+      const event = new CustomEvent('headcount:count', { bubbles: true });
+      Object.defineProperty(event, 'detail', {
+        get: () => {
+          shown = true;
+          return count;
+        },
+      });
+      script!.dispatchEvent(event);
+    },
   });
 }

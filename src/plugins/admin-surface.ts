@@ -23,7 +23,7 @@ export function publicCors(config: Config): FastifyCorsOptions {
   return {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
-    exposedHeaders: ['Retry-After', 'ETag'],
+    exposedHeaders: ['Retry-After', 'ETag', 'Headcount-Poll-Interval'],
     maxAge: 86_400,
     // An OPTIONS request that is not a full preflight gets the same answer, not a text/plain 400
     // in a shape of the plugin's own.

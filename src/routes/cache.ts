@@ -1,5 +1,5 @@
 // Conditional GET for public reads: a weak ETag from what the reading says (not from its
-// timestamp), Cache-Control for shared caches, and 304 when the client already has it.
+// timestamp), cache headers for browsers and CDNs, and 304 when the client already has it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RoomCount } from '../presence/store.js';
 
@@ -21,8 +21,24 @@ export function countTag(count: RoomCount): string {
   return tag;
 }
 
-/** The Cache-Control of a public read that shared caches may keep for maxAgeS. */
-export const publicCacheControl = (maxAgeS: number) => `public, max-age=${maxAgeS}`;
+/** Response headers, by lower-case name. */
+export type CacheHeaders = Readonly<Record<string, string>>;
+
+/**
+ * The cache headers of a public read that any cache may keep for maxAgeS, and then answer stale
+ * for as long again while it asks for a fresh one. CDN-Cache-Control (RFC 9213: Cloudflare,
+ * Akamai) and Surrogate-Control (Fastly, Varnish) say the same to CDNs in the header they obey
+ * first, so that a site's proxy rewriting Cache-Control for browsers does not change what its
+ * CDN keeps. stale-if-error lets a CDN keep showing the number while the service is down.
+ */
+export function publicCacheControl(maxAgeS: number): CacheHeaders {
+  const cdn = `max-age=${maxAgeS}, stale-while-revalidate=${maxAgeS}, stale-if-error=60`;
+  return {
+    'cache-control': `public, ${cdn}`,
+    'cdn-cache-control': `public, ${cdn}`,
+    'surrogate-control': cdn,
+  };
+}
 
 /**
  * Sends an answer serialised already (once per reading, not once per request). A string with
@@ -37,9 +53,9 @@ export function notModified(
   request: FastifyRequest,
   reply: FastifyReply,
   etag: string,
-  cacheControl: string,
+  headers: CacheHeaders,
 ): boolean {
-  reply.header('etag', etag).header('cache-control', cacheControl);
+  reply.headers(headers).header('etag', etag);
   const match = request.headers['if-none-match'];
   if (match?.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
     reply.code(304).send();

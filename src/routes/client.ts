@@ -1,5 +1,5 @@
-// GET /presence.js, /presence.mjs and /presence.d.ts: the browser client, built by
-// `npm run build` into dist/client. Public, open to every origin, cached for five minutes.
+// GET /presence.js, /presence.mjs, /presence.d.ts and /headcount-count.js: the browser client and
+// its custom element, built by `npm run build` into dist/client. Public, open to every origin, cached for five minutes.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { errorResponses, publicRoute, textResponse } from './schemas.js';
 import { defaultClientDir, registerStaticFiles, sendBuiltFile } from './static-files.js';
@@ -12,6 +12,7 @@ const files = {
   'presence.js': 'application/javascript; charset=utf-8',
   'presence.mjs': 'application/javascript; charset=utf-8',
   'presence.d.ts': 'application/typescript; charset=utf-8',
+  'headcount-count.js': 'application/javascript; charset=utf-8',
 } as const;
 
 type FileName = keyof typeof files;
@@ -20,6 +21,14 @@ const summaries: Record<FileName, string> = {
   'presence.js': 'The browser client as a classic script (global Headcount)',
   'presence.mjs': 'The browser client as an ES module (exports join)',
   'presence.d.ts': 'Type declarations of the browser client',
+  'headcount-count.js': 'The <headcount-count> element, with the browser client inside',
+};
+
+const operationIds: Record<FileName, string> = {
+  'presence.js': 'getClient_js',
+  'presence.mjs': 'getClient_mjs',
+  'presence.d.ts': 'getClient_d.ts',
+  'headcount-count.js': 'getCountElement_js',
 };
 
 export interface ClientRoutesOptions {
@@ -37,7 +46,7 @@ const clientRoutes: FastifyPluginAsyncTypebox<ClientRoutesOptions> = async (app,
       {
         schema: {
           summary: summaries[name],
-          operationId: `getClient${name.slice('presence'.length).replace('.', '_')}`,
+          operationId: operationIds[name],
           tags: ['client'],
           ...publicRoute,
           response: {

@@ -41,7 +41,11 @@ export function countJson(room: string, count: RoomCount): string {
 }
 
 const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const cacheControl = publicCacheControl(app.config.countMaxAgeS);
+  // Pages that show the count read it again after this many seconds (src/client/presence.ts).
+  const cacheControl = {
+    ...publicCacheControl(app.config.countMaxAgeS),
+    'headcount-poll-interval': String(app.config.countPollS),
+  };
 
   app.get(
     '/v1/rooms/:room/count',

@@ -25,9 +25,9 @@ import { RedisServer } from '../support/redis-server.js';
 const earlyMs = 150;
 const lateMs = 1_500;
 
-/** Pairs each 429/503 heartbeat with the heartbeat the page sent next. */
-function retries(received: ReceivedRequest[], status: number) {
-  const heartbeats = received.filter((r) => r.path === '/v1/heartbeat' && r.status !== undefined);
+/** Pairs each 429/503 heartbeat (or count read) with the one the page sent next. */
+function retries(received: ReceivedRequest[], status: number, path = '/v1/heartbeat') {
+  const heartbeats = received.filter((r) => r.path === path && r.status !== undefined);
   return heartbeats.flatMap((refused, i) => {
     const next = heartbeats[i + 1];
     return refused.status === status && next
@@ -80,17 +80,21 @@ describe.skipIf(!browserAvailable)('a client told to wait', { timeout: 90_000 },
   });
 
   it('waits as Retry-After says when rate limited (429), and is counted again after', async () => {
-    // Two requests per address per 4 s, one heartbeat a second: every third heartbeat is refused.
+    // Two requests per address per 4 s, one heartbeat and one count read a second: most are
+    // refused, heartbeats and count reads alike.
     const api = await startApi({
       HEARTBEAT_INTERVAL_S: '1',
+      COUNT_POLL_S: '1',
       HEARTBEAT_TTL_S: '20',
       RATE_LIMIT_MAX: '2',
       RATE_LIMIT_WINDOW_S: '4',
     });
     const room = randomRoom('rate-limited');
-    // The script comes inline, so that only heartbeats count against the API's limit.
+    // The script comes inline, so that only heartbeats and count reads count against the API's
+    // limit; the page shows the count, so the client reads it between heartbeats.
     const pages = await servePages({
-      '/': `<!doctype html><script data-room="${room}" data-endpoint="${api.url}" data-webdriver="true">${bundle}</script>`,
+      '/': `<!doctype html><script data-room="${room}" data-endpoint="${api.url}" data-webdriver="true">${bundle}</script>
+<script>document.addEventListener('headcount:count', (e) => { document.title = e.detail.viewers; });</script>`,
     });
     const context = await humanContext(browser);
     try {
@@ -106,6 +110,16 @@ describe.skipIf(!browserAvailable)('a client told to wait', { timeout: 90_000 },
       );
       expectRetryAfterHonoured(pairs);
       expect(pairs.some((p) => p.retryAfterS! >= 2)).toBe(true);
+      // The count reads between heartbeats wait as long as the heartbeats do.
+      const countPairs = await waitFor(
+        'two refused count reads, each followed by another',
+        () => {
+          const found = retries(api.received, 429, `/v1/rooms/${room}/count`);
+          return found.length >= 2 ? found : undefined;
+        },
+        30_000,
+      );
+      expectRetryAfterHonoured(countPairs);
       // Between refusals the page is counted.
       await waitFor('a counted heartbeat after a refusal', () => {
         const statuses = api.received

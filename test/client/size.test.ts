@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClient, type ClientFiles } from '../../src/client/build.js';
 
 const maxGzippedBytes = 2 * 1024;
+/** The element carries the client inside it: one script tag embeds both. */
+const maxElementGzippedBytes = 3 * 1024;
 
 describe('the browser client bundle', () => {
   let outDir: string;
@@ -28,8 +30,14 @@ describe('the browser client bundle', () => {
     }
   });
 
-  it('depends on nothing: no import or require left in either file', () => {
-    for (const name of ['presence.js', 'presence.mjs'] as const) {
+  it('keeps the <headcount-count> element, client included, within 3 KiB gzipped', () => {
+    const gzipped = gzipSync(files['headcount-count.js'], { level: 9 }).length;
+    expect(gzipped).toBeLessThanOrEqual(maxElementGzippedBytes);
+    expect(files['headcount-count.js']).toContain('"headcount-count"');
+  });
+
+  it('depends on nothing: no import or require left in any file', () => {
+    for (const name of ['presence.js', 'presence.mjs', 'headcount-count.js'] as const) {
       expect(files[name]).not.toMatch(/\bimport\s*[("'{*]|\brequire\(/);
     }
   });

@@ -65,7 +65,14 @@ describe('GET /v1/rooms/:room/badge.svg', () => {
 
   it('sends an ETag and Cache-Control, 304 while the number is the same, 200 when it changes', async () => {
     const first = await app.inject({ url: '/v1/rooms/stream/badge.svg' });
-    expect(first.headers['cache-control']).toBe('public, max-age=4');
+    // As fresh as the count it draws, and kept by browsers and CDNs as long.
+    expect(first.headers['cache-control']).toBe(
+      'public, max-age=4, stale-while-revalidate=4, stale-if-error=60',
+    );
+    expect(first.headers['cdn-cache-control']).toBe(first.headers['cache-control']);
+    expect(first.headers['surrogate-control']).toBe(
+      'max-age=4, stale-while-revalidate=4, stale-if-error=60',
+    );
     const etag = String(first.headers.etag);
     expect(etag).toMatch(/^W\/".+"$/);
 

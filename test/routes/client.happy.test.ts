@@ -1,4 +1,5 @@
-// GET /presence.js, /presence.mjs and /presence.d.ts: the built client, served to any page.
+// GET /presence.js, /presence.mjs, /presence.d.ts and /headcount-count.js: the built client and
+// its element, served to any page.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -23,6 +24,7 @@ describe('the browser client routes', () => {
     ['presence.js', 'application/javascript; charset=utf-8'],
     ['presence.mjs', 'application/javascript; charset=utf-8'],
     ['presence.d.ts', 'application/typescript; charset=utf-8'],
+    ['headcount-count.js', 'application/javascript; charset=utf-8'],
   ] as const)('serves /%s as built, with its type, open to every origin', async (name, type) => {
     const res = await app.inject({ url: `/${name}`, headers: { origin: 'https://shop.example' } });
     expect(res.statusCode).toBe(200);

@@ -77,12 +77,17 @@ async function builtIsFresh(): Promise<boolean> {
   const sources = fileURLToPath(new URL('../../src/', import.meta.url));
   try {
     const built = await Promise.all(
-      ['presence.js', 'presence.mjs', 'dashboard.html', 'dashboard.js', 'dashboard.css'].map((n) =>
-        stat(join(defaultClientDir, n)).then((s) => s.mtimeMs),
-      ),
+      [
+        'presence.js',
+        'presence.mjs',
+        'headcount-count.js',
+        'dashboard.html',
+        'dashboard.js',
+        'dashboard.css',
+      ].map((n) => stat(join(defaultClientDir, n)).then((s) => s.mtimeMs)),
     );
     const changed = Math.max(
-      await newestChange(join(sources, 'client'), ['presence.ts', 'build.ts']),
+      await newestChange(join(sources, 'client'), ['presence.ts', 'element.ts', 'build.ts']),
       await newestChange(
         join(sources, 'dashboard'),
         (await readdir(join(sources, 'dashboard'))).filter((n) => n !== 'README.md'),
@@ -110,6 +115,8 @@ export interface ReceivedRequest {
   method: string;
   path: string;
   contentType: string | undefined;
+  /** The If-None-Match header: the browser revalidating what it has. */
+  ifNoneMatch: string | undefined;
   /** Epoch ms at which the API received it. */
   at: number;
   /** Set once the response is sent. */
@@ -173,6 +180,7 @@ export async function startApi(
       method: request.method,
       path: request.url.split('?')[0]!,
       contentType: request.headers['content-type'],
+      ifNoneMatch: request.headers['if-none-match'],
       at: Date.now(),
     };
     received.push(entry);
