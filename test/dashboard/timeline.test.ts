@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heatMap, periodsModel } from '../../src/dashboard/questions.js';
 import { customRange, lastRange, stepFor } from '../../src/dashboard/ranges.js';
 import { modelCsv } from '../../src/dashboard/tables.js';
-import { type HistoryPoint, timelineRows } from '../../src/dashboard/timeline.js';
+import { type TimelinePoint, timelineRows } from '../../src/dashboard/timeline.js';
 
 // The heat map files hours in the viewer's zone: here, UTC (Node follows TZ when it changes).
 const zone = process.env.TZ;
@@ -19,7 +19,7 @@ afterAll(() => {
 const minuteMs = 60_000;
 const t0 = Date.parse('2026-11-23T10:00:00Z'); // a Monday
 
-const point = (ms: number, sessions: number, peakAtMs: number | null = ms): HistoryPoint => ({
+const point = (ms: number, sessions: number, peakAtMs: number | null = ms): TimelinePoint => ({
   at: new Date(ms).toISOString(),
   sessions_avg: sessions,
   viewers_avg: sessions,
@@ -124,7 +124,6 @@ describe('the live periods table', () => {
     const model = periodsModel([
       {
         started_at: '2026-11-23T10:00:00.000Z',
-        ended_at: '2026-11-23T11:30:00.000Z',
         duration_s: 5_400,
         peak_sessions: 12,
         peak_sessions_at: '2026-11-23T10:40:00.000Z',
