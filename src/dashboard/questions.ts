@@ -119,6 +119,9 @@ const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 /** Monday first, as most of the world's calendars. */
 const dayIndex = (d: Date) => (d.getDay() + 6) % 7;
 
+/** A cell's average: one decimal under 100, whole from 100, so a week's row fits a laptop. */
+const cellAverage = (n: number) => (n >= 100 ? Math.round(n) : Number(decimal(n)));
+
 export interface HeatMap {
   model: TableModel;
   /** Highest cell, for the colour scale. */
@@ -151,9 +154,9 @@ export function heatMap(hourly: readonly AveragePoint[], range: Range): HeatMap 
     ...sums[i]!.map((sum, h) => {
       const n = hours[i]![h]!;
       if (n === 0) return { text: '', raw: null } as Cell;
-      const avg = Number(decimal(sum / n));
+      const avg = cellAverage(sum / n);
       max = Math.max(max, avg);
-      return { text: decimal(avg), raw: avg } as Cell;
+      return { text: String(avg), raw: avg } as Cell;
     }),
   ]);
   return {

@@ -267,7 +267,6 @@ async function loadQuestions(v: RoomView, signal: AbortSignal): Promise<void> {
     const strength = value / heat.max;
     // Light enough at the top of the scale for the number to stay readable on it.
     td.style.background = `rgba(31, 111, 235, ${(0.04 + 0.46 * strength).toFixed(2)})`;
-    td.classList.add('heat');
   }
   el.heatmapNote.textContent = `Average sessions by day and hour (${timeZone}) over this range, from the room's first archived hour; an hour with nothing archived counts as 0.`;
 }

@@ -463,6 +463,29 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     const heatCsv = await downloadCsv(page, 'heatmap');
     expect(heatCsv.slice(1)).toEqual(heat);
     expect(heat.flat().filter((v) => Number(v) > 0).length).toBeGreaterThan(4);
+    // At 1 280 px the whole week fits: the last hour's column lies inside the heat map's box,
+    // which has nothing to scroll sideways.
+    const fit = await page.$eval('#heatmap', (table) => {
+      const wrap = table.parentElement!;
+      const box = wrap.getBoundingClientRect();
+      const inner = {
+        left: box.left + wrap.clientLeft,
+        right: box.left + wrap.clientLeft + wrap.clientWidth,
+      };
+      const last = [...table.querySelectorAll('tr')].map((tr) =>
+        tr.lastElementChild!.getBoundingClientRect(),
+      );
+      return {
+        cells: last.length,
+        outside: last.filter((r) => r.left < inner.left || r.right > inner.right + 0.5).length,
+        hidden: wrap.scrollWidth - wrap.clientWidth,
+        lastRight: Math.max(...last.map((r) => r.right)),
+        innerRight: inner.right,
+      };
+    });
+    expect(fit.cells).toBe(8);
+    expect(fit, JSON.stringify(fit)).toMatchObject({ outside: 0 });
+    expect(fit.hidden).toBeLessThanOrEqual(0);
 
     // Two periods compared, aligned by time since start.
     await page.click('#periods tbody tr:nth-child(1) input[type="checkbox"]');

@@ -107,6 +107,21 @@ describe('the heat map', () => {
   });
 });
 
+describe('the heat map of a large room', () => {
+  it('shows averages from 100 up as whole numbers, in the table and its CSV alike', () => {
+    const map = heatMap(
+      [point(t0, 1234.56), point(t0 + 3_600_000, 99.94)],
+      customRange(t0, t0 + 2 * 3_600_000),
+    );
+    const monday = map.model.rows[0]!;
+    expect(monday.slice(1 + 10, 1 + 12)).toEqual([
+      { text: '1235', raw: 1235 },
+      { text: '99.9', raw: 99.9 },
+    ]);
+    expect(map.max).toBe(1235);
+  });
+});
+
 describe('the heat map over a few hours', () => {
   it('leaves blank the hours before the first archived one and those outside the range', () => {
     const map = heatMap(
