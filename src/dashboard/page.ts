@@ -43,7 +43,7 @@ export function pollUntil(
   task: () => Promise<void>,
 ): void {
   poll(everyMs, task, {
-    alive: () => !signal.aborted,
+    signal,
     onError: (err) => {
       if (err instanceof Unauthorized) shell.askToken('That token was refused; enter it again.');
       else shell.status(`Could not update: ${err.message}`);

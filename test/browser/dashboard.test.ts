@@ -506,6 +506,35 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     await context.close();
   });
 
+  it('stops a room’s polls when it is left, and polls it once when it is opened again', async () => {
+    const page = await loggedIn({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const counts: number[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === `/v1/rooms/${stage}/count`) counts.push(Date.now());
+    });
+    // In and out twice, by the page's own links: each visit mounts the view anew.
+    for (let visit = 0; visit < 2; visit++) {
+      await page.click(`#rooms a:text-is("${stage}")`);
+      await expect.poll(() => page.textContent('#live-sessions')).toBe('3');
+      await page.click('a.back');
+      await page.locator('#rooms-view').waitFor({ state: 'visible' });
+    }
+    // The count is polled every 2 s: a room left, its poll stopped, asks nothing in 2.5 s.
+    const leftAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(counts.filter((t) => t > leftAt)).toEqual([]);
+    // A third visit polls once every 2 s, not once per visit: at most 3 counts in 4.5 s.
+    await page.click(`#rooms a:text-is("${stage}")`);
+    await expect.poll(() => page.textContent('#live-sessions')).toBe('3');
+    const openedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect(counts.filter((t) => t > openedAt).length).toBeLessThanOrEqual(3);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('polls less in a background tab, and at once when it shows again', async () => {
     const page = await loggedIn({ viewport: { width: 1280, height: 900 } });
     await openRoom(page, api, stage);
