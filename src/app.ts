@@ -28,6 +28,7 @@ import type { PresenceStore } from './presence/store.js';
 import { answeredFromCache } from './routes/count-guard.js';
 import { routes } from './routes/index.js';
 import { pageHelmet } from './routes/security-headers.js';
+import { webhookPayloads } from './webhooks/payloads.js';
 import webhooksPlugin from './webhooks/plugin.js';
 
 declare module 'fastify' {
@@ -146,7 +147,11 @@ export async function buildApp({
         license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
       },
       servers: [{ url: '/', description: 'This Headcount instance' }],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        // Not served by a route but sent to WEBHOOK_URL: documented beside the answers.
+        schemas: webhookPayloads,
+      },
     },
   });
   // The API document's page gets the same headers as the dashboard, in a scope of its own.

@@ -52,17 +52,18 @@ export const hiddenEveryMs = 30_000;
 const maxBackoffMs = 60_000;
 
 export interface PollOptions {
-  /** Still wanted? A poll of a view that was left stops here. */
-  alive: () => boolean;
+  /** Aborted when the poll is no longer wanted (its view was left): it stops at once. */
+  signal: AbortSignal;
   onError: (err: Error) => void;
 }
 
 /**
- * Runs task now and then every everyMs while alive: every hiddenEveryMs (at least) while the tab
- * is hidden, at once when it shows again, after Retry-After on 429/503, and with a doubling wait
- * on other errors.
+ * Runs task now and then every everyMs until the signal aborts: every hiddenEveryMs (at least)
+ * while the tab is hidden, at once when it shows again, after Retry-After on 429/503, and with a
+ * doubling wait on other errors.
  */
 export function poll(everyMs: number, task: () => Promise<void>, options: PollOptions): void {
+  const { signal } = options;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
   let waitingForRetry = false;
@@ -71,20 +72,17 @@ export function poll(everyMs: number, task: () => Promise<void>, options: PollOp
     timer = setTimeout(run, ms);
   };
   const onVisibility = () => {
-    if (!options.alive()) return document.removeEventListener('visibilitychange', onVisibility);
     if (document.visibilityState === 'visible' && !waitingForRetry) schedule(0);
   };
   async function run(): Promise<void> {
-    if (!options.alive()) {
-      document.removeEventListener('visibilitychange', onVisibility);
-      return;
-    }
+    if (signal.aborted) return;
     let nextMs = document.visibilityState === 'hidden' ? Math.max(everyMs, hiddenEveryMs) : everyMs;
     waitingForRetry = false;
     try {
       await task();
       failures = 0;
     } catch (err) {
+      if (signal.aborted) return;
       if (err instanceof RetryLater) {
         nextMs = Math.max(nextMs, err.afterMs);
         waitingForRetry = true;
@@ -95,8 +93,10 @@ export function poll(everyMs: number, task: () => Promise<void>, options: PollOp
       options.onError(err as Error);
       if (err instanceof Unauthorized) return;
     }
-    if (options.alive()) schedule(nextMs);
+    if (!signal.aborted) schedule(nextMs);
   }
-  document.addEventListener('visibilitychange', onVisibility);
+  if (signal.aborted) return;
+  document.addEventListener('visibilitychange', onVisibility, { signal });
+  signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   void run();
 }

@@ -8,7 +8,8 @@ import { build } from 'esbuild';
 const source = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 const defaultOutDir = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 
-async function bundle(entry: string): Promise<string> {
+/** The bundled file, and the source files it was made of (relative to the working directory). */
+export async function bundle(entry: string): Promise<{ text: string; inputs: string[] }> {
   const result = await build({
     entryPoints: [source(entry)],
     bundle: true,
@@ -17,8 +18,9 @@ async function bundle(entry: string): Promise<string> {
     target: ['es2020'],
     write: false,
     legalComments: 'none',
+    metafile: true,
   });
-  return result.outputFiles[0]!.text;
+  return { text: result.outputFiles[0]!.text, inputs: Object.keys(result.metafile.inputs) };
 }
 
 /** Writes by rename, so a server reading the directory never sees half a file. */
@@ -31,8 +33,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 export async function buildDashboard(outDir = defaultOutDir): Promise<void> {
   const [script, style] = await Promise.all([bundle('dashboard.ts'), bundle('dashboard.css')]);
   await mkdir(outDir, { recursive: true });
-  await writeAtomically(join(outDir, 'dashboard.js'), script);
-  await writeAtomically(join(outDir, 'dashboard.css'), style);
+  await writeAtomically(join(outDir, 'dashboard.js'), script.text);
+  await writeAtomically(join(outDir, 'dashboard.css'), style.text);
   const page = join(outDir, `dashboard.html.${process.pid}.tmp`);
   await copyFile(source('index.html'), page);
   await rename(page, join(outDir, 'dashboard.html'));

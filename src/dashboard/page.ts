@@ -1,47 +1,52 @@
-// What every view of the dashboard shares: the status line, which view is shown, the token
-// prompt, and polls that stop when their view is left.
-import { poll, token, Unauthorized } from './api.js';
+// What every view of the dashboard shares: finding a view's elements, the shell a view reports
+// to (status line, token prompt), and polls that stop when their view is left.
+import { poll, Unauthorized } from './api.js';
 
-export const byId = <T extends HTMLElement = HTMLElement>(id: string) =>
-  document.getElementById(id) as T;
+type ElementClass = abstract new () => HTMLElement;
 
-/** Bumped on every view change, so that polls of the previous view stop. */
-let generation = 0;
-export const nextGeneration = () => ++generation;
-export const currentGeneration = () => generation;
+/** A view's elements by name: the id each is found by, and the class it must be. */
+export type ElementSpec = Record<string, readonly [id: string, type: ElementClass]>;
+export type Elements<T extends ElementSpec> = { [K in keyof T]: InstanceType<T[K][1]> };
 
-export const status = (text: string) => {
-  byId('status').textContent = text;
-};
+/**
+ * Finds a view's elements once, when the view mounts, and checks that each is what the view
+ * takes it for: a page that lost one fails here, by name, not later on a null.
+ */
+export function findElements<T extends ElementSpec>(spec: T): Elements<T> {
+  const found: Record<string, HTMLElement> = {};
+  for (const [name, [id, type]] of Object.entries(spec)) {
+    const element = document.getElementById(id);
+    if (!(element instanceof type)) throw new Error(`the page has no ${type.name} #${id}`);
+    found[name] = element;
+  }
+  return found as Elements<T>;
+}
 
-/** Polls while the view that started it is shown (see poll in api.ts). */
-export function pollView(
+/** What a view may ask of the page around it. */
+export interface Shell {
+  /** Shows a line of status in the header. */
+  status(text: string): void;
+  /** The token was refused or is missing: leaves the view and asks for it. */
+  askToken(message?: string): void;
+}
+
+/** A mounted view: leaving it stops its polls and removes its listeners. */
+export interface MountedView {
+  unmount(): void;
+}
+
+/** Polls until the signal aborts (see poll in api.ts); errors go to the shell. */
+export function pollUntil(
+  signal: AbortSignal,
+  shell: Shell,
   everyMs: number,
   task: () => Promise<void>,
-  stillWanted = () => true,
 ): void {
-  const mine = generation;
   poll(everyMs, task, {
-    alive: () => mine === generation && stillWanted(),
+    signal,
     onError: (err) => {
-      if (err instanceof Unauthorized) askToken('That token was refused; enter it again.');
-      else status(`Could not update: ${err.message}`);
+      if (err instanceof Unauthorized) shell.askToken('That token was refused; enter it again.');
+      else shell.status(`Could not update: ${err.message}`);
     },
   });
-}
-
-export function askToken(message = ''): void {
-  generation++;
-  token.forget();
-  for (const id of ['rooms-view', 'room-view', 'forget']) byId(id).hidden = true;
-  byId('login').hidden = false;
-  byId('login-error').textContent = message;
-  byId<HTMLInputElement>('token').focus();
-}
-
-export function show(view: 'rooms-view' | 'room-view'): void {
-  byId('login').hidden = true;
-  byId('forget').hidden = false;
-  byId('rooms-view').hidden = view !== 'rooms-view';
-  byId('room-view').hidden = view !== 'room-view';
 }

@@ -2,25 +2,23 @@
 // CSV): joins by entry, live periods, two periods compared by time since start, and the audience
 // by day of week and hour of day.
 import type UPlot from 'uplot';
+import type { EntryJoins, HistoryPoint, Period } from './answers.js';
 import { decimal, duration, localTime, utcTime } from './format.js';
 import type { Range } from './ranges.js';
 import type { Cell, TableModel } from './tables.js';
-import type { HistoryPoint } from './timeline.js';
 
-export interface EntryJoins {
-  entry: string;
-  joins: number;
-}
-
-export interface Period {
-  started_at: string;
-  ended_at: string | null;
-  duration_s: number | null;
-  peak_sessions: number;
-  peak_sessions_at: string;
-  joins: number;
-  unique_viewers_estimate: number;
-}
+/** What the periods table shows of a live period. */
+export type PeriodRow = Pick<
+  Period,
+  | 'started_at'
+  | 'duration_s'
+  | 'peak_sessions'
+  | 'peak_sessions_at'
+  | 'joins'
+  | 'unique_viewers_estimate'
+>;
+/** What the comparison and the heat map read of an hourly bucket. */
+export type AveragePoint = Pick<HistoryPoint, 'at' | 'sessions_avg'>;
 
 const num = (n: number): Cell => ({ text: n.toLocaleString('en-US'), raw: n });
 const time = (iso: string): Cell => {
@@ -44,7 +42,7 @@ export function entriesModel(entries: readonly EntryJoins[]): TableModel {
 }
 
 /** The live periods, newest first, with the time each was live (an open one: so far). */
-export function periodsModel(periods: readonly Period[], nowMs = Date.now()): TableModel {
+export function periodsModel(periods: readonly PeriodRow[], nowMs = Date.now()): TableModel {
   return {
     columns: [
       { label: 'Start', csv: 'started_at' },
@@ -75,7 +73,7 @@ export function periodsModel(periods: readonly Period[], nowMs = Date.now()): Ta
 export interface ComparedPeriod {
   label: string;
   startMs: number;
-  points: readonly HistoryPoint[];
+  points: readonly AveragePoint[];
 }
 
 /** Two (or more) periods on one axis: minutes since each one's start, sessions (avg) by bucket. */
@@ -121,6 +119,9 @@ const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 /** Monday first, as most of the world's calendars. */
 const dayIndex = (d: Date) => (d.getDay() + 6) % 7;
 
+/** A cell's average: one decimal under 100, whole from 100, so a week's row fits a laptop. */
+const cellAverage = (n: number) => (n >= 100 ? Math.round(n) : Number(decimal(n)));
+
 export interface HeatMap {
   model: TableModel;
   /** Highest cell, for the colour scale. */
@@ -132,7 +133,7 @@ export interface HeatMap {
  * the room's first archived hour: each such hour counts once in its cell, an hour with nothing
  * archived as 0 (nobody was there).
  */
-export function heatMap(hourly: readonly HistoryPoint[], range: Range): HeatMap {
+export function heatMap(hourly: readonly AveragePoint[], range: Range): HeatMap {
   const sums = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const hours = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   // Hours before the room's first archived one in the range are not held against it: the room
@@ -153,9 +154,9 @@ export function heatMap(hourly: readonly HistoryPoint[], range: Range): HeatMap 
     ...sums[i]!.map((sum, h) => {
       const n = hours[i]![h]!;
       if (n === 0) return { text: '', raw: null } as Cell;
-      const avg = Number(decimal(sum / n));
+      const avg = cellAverage(sum / n);
       max = Math.max(max, avg);
-      return { text: decimal(avg), raw: avg } as Cell;
+      return { text: String(avg), raw: avg } as Cell;
     }),
   ]);
   return {

@@ -1,17 +1,16 @@
 // One room: its live count joined to its archived history on one time axis over the picked
 // range, and the questions operations ask of the archive, each with its CSV.
 import type UPlot from 'uplot';
+import type { EntriesAnswer, HistoryAnswer, Period, PeriodsAnswer, RoomCount } from './answers.js';
 import { api, Unauthorized } from './api.js';
 import { clockTime, decimal, localTime, timeZone } from './format.js';
-import { askToken, byId, pollView, show, status } from './page.js';
+import { findElements, type MountedView, pollUntil, type Shell } from './page.js';
 import {
   type ComparedPeriod,
   compareData,
   compareModel,
-  type EntryJoins,
   entriesModel,
   heatMap,
-  type Period,
   periodsModel,
 } from './questions.js';
 import {
@@ -27,15 +26,14 @@ import {
   saveRange,
   stepFor,
 } from './ranges.js';
-import type { RoomCount } from './rooms.js';
 import { download, modelCsv, renderTable, type TableModel, toCsv } from './tables.js';
 import {
   alignedData,
   csvHeader,
   csvRows,
-  type HistoryPoint,
   type LivePeak,
   type LiveSample,
+  type TimelinePoint,
   type TimelineRow,
   timelineOptions,
   timelineRows,
@@ -46,44 +44,77 @@ const historyEveryMs = 60_000;
 /** Live samples kept per room: an hour at the polling resolution. */
 const maxLiveSamples = 1_800;
 
+/** The elements the room view uses. */
+function roomElements() {
+  const view = document.getElementById('room-view')!;
+  return {
+    ...findElements({
+      name: ['room-name', HTMLElement],
+      liveSessions: ['live-sessions', HTMLElement],
+      liveViewers: ['live-viewers', HTMLElement],
+      liveVisible: ['live-visible', HTMLElement],
+      livePeak: ['live-peak', HTMLElement],
+      livePeakAt: ['live-peak-at', HTMLElement],
+      chart: ['chart', HTMLElement],
+      chartNote: ['chart-note', HTMLElement],
+      customRange: ['custom-range', HTMLFormElement],
+      customFrom: ['custom-from', HTMLInputElement],
+      customTo: ['custom-to', HTMLInputElement],
+      customError: ['custom-error', HTMLElement],
+      entries: ['entries', HTMLTableElement],
+      entriesNote: ['entries-note', HTMLElement],
+      periods: ['periods', HTMLTableElement],
+      periodsNote: ['periods-note', HTMLElement],
+      compare: ['compare', HTMLElement],
+      compareChart: ['compare-chart', HTMLElement],
+      heatmap: ['heatmap', HTMLTableElement],
+      heatmapNote: ['heatmap-note', HTMLElement],
+    }),
+    rangeButtons: [...view.querySelectorAll<HTMLButtonElement>('.ranges button')],
+    csvButtons: [...view.querySelectorAll<HTMLButtonElement>('button.csv')],
+  };
+}
+
+type CsvName = 'timeline' | 'entries' | 'periods' | 'compare' | 'heatmap';
+
+/** One room while it is shown: created when the view mounts, dropped when it is left. */
 interface RoomView {
+  el: ReturnType<typeof roomElements>;
+  shell: Shell;
+  /** Aborted when the view is left. */
+  signal: AbortSignal;
   room: string;
   path: string;
   range: Range;
+  /** The reads of the range shown; a newly picked range aborts them and starts its own. */
+  rangeReads: AbortController;
   /** The archive over the range; null while it is being read for a newly picked range. */
-  history: HistoryPoint[] | null;
+  history: TimelinePoint[] | null;
   live: LiveSample[];
   livePeak: LivePeak | null;
   rows: TimelineRow[];
   chart: UPlot | null;
   compareChart: UPlot | null;
-  models: Partial<Record<'entries' | 'periods' | 'compare' | 'heatmap', TableModel>>;
+  models: Partial<Record<Exclude<CsvName, 'timeline'>, TableModel>>;
   periods: Period[];
   compared: Set<string>;
 }
 
-let view: RoomView | null = null;
-
 const chartHeight = () => (window.innerWidth < 640 ? 220 : 320);
 const chartWidth = (container: HTMLElement) => Math.max(container.clientWidth - 16, 200);
 
-export function showRoom(room: string): void {
-  show('room-view');
-  document.title = `${room} · Headcount`;
-  byId('room-name').textContent = room;
-  for (const id of ['live-sessions', 'live-viewers', 'live-visible', 'live-peak']) {
-    byId(id).textContent = '–';
-  }
-  byId('live-peak-at').textContent = '';
-  view?.chart?.destroy();
-  view?.compareChart?.destroy();
-  byId('chart').replaceChildren();
-  byId('compare-chart').replaceChildren();
-  byId('compare').hidden = true;
-  view = {
+/** Shows a room and polls it until the returned view is unmounted. */
+export function mountRoom(shell: Shell, room: string): MountedView {
+  const left = new AbortController();
+  const el = roomElements();
+  const v: RoomView = {
+    el,
+    shell,
+    signal: left.signal,
     room,
     path: `/v1/rooms/${encodeURIComponent(room)}`,
     range: savedRange(),
+    rangeReads: new AbortController(),
     history: null,
     live: [],
     livePeak: null,
@@ -94,75 +125,86 @@ export function showRoom(room: string): void {
     periods: [],
     compared: new Set(),
   };
-  const v = view;
-  pollView(countEveryMs, async () => {
-    const count = await api<RoomCount>(`${v.path}/count`);
-    if (v !== view) return;
-    byId('live-sessions').textContent = String(count.sessions);
-    byId('live-viewers').textContent = String(count.viewers);
-    byId('live-visible').textContent = String(count.visible);
-    byId('live-peak').textContent = String(count.peak.sessions);
-    byId('live-peak-at').textContent = count.peak.at
-      ? `at ${clockTime(Date.parse(count.peak.at))}`
-      : 'not live';
-    const atMs = Date.parse(count.at);
-    const last = v.live.at(-1);
-    if (!last || last.atMs < atMs) {
-      v.live.push({
-        atMs,
-        sessions: count.sessions,
-        viewers: count.viewers,
-        visible: count.visible,
-      });
-      if (v.live.length > maxLiveSamples) v.live.shift();
-    }
-    v.livePeak = count.peak.at
-      ? { sessions: count.peak.sessions, atMs: Date.parse(count.peak.at) }
-      : null;
-    v.range = current(v.range);
-    drawTimeline(v);
-    status(`live · updated ${clockTime(atMs)}`);
-  });
+  document.title = `${room} · Headcount`;
+  el.name.textContent = room;
+  for (const card of [el.liveSessions, el.liveViewers, el.liveVisible, el.livePeak]) {
+    card.textContent = '–';
+  }
+  el.livePeakAt.textContent = '';
+  el.chart.replaceChildren();
+  el.compareChart.replaceChildren();
+  el.compare.hidden = true;
+  const resized = wireRoom(v);
+  pollUntil(v.signal, shell, countEveryMs, () => readCount(v));
   showRange(v);
+  return {
+    unmount: () => {
+      left.abort();
+      resized.disconnect();
+      v.chart?.destroy();
+      v.compareChart?.destroy();
+    },
+  };
 }
 
-function pressRangeButton(name: RangeName): void {
-  for (const button of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
+async function readCount(v: RoomView): Promise<void> {
+  const count = await api<RoomCount>(`${v.path}/count`);
+  if (v.signal.aborted) return;
+  const { el } = v;
+  el.liveSessions.textContent = String(count.sessions);
+  el.liveViewers.textContent = String(count.viewers);
+  el.liveVisible.textContent = String(count.visible);
+  el.livePeak.textContent = String(count.peak.sessions);
+  el.livePeakAt.textContent = count.peak.at
+    ? `at ${clockTime(Date.parse(count.peak.at))}`
+    : 'not live';
+  const atMs = Date.parse(count.at);
+  const last = v.live.at(-1);
+  if (!last || last.atMs < atMs) {
+    v.live.push({ atMs, sessions: count.sessions, viewers: count.viewers, visible: count.visible });
+    if (v.live.length > maxLiveSamples) v.live.shift();
+  }
+  v.livePeak = count.peak.at
+    ? { sessions: count.peak.sessions, atMs: Date.parse(count.peak.at) }
+    : null;
+  v.range = current(v.range);
+  drawTimeline(v);
+  v.shell.status(`live · updated ${clockTime(atMs)}`);
+}
+
+function pressRangeButton(v: RoomView, name: RangeName): void {
+  for (const button of v.el.rangeButtons) {
     button.setAttribute('aria-pressed', String(button.dataset.range === name));
   }
-  byId('custom-range').hidden = name !== 'custom';
+  v.el.customRange.hidden = name !== 'custom';
 }
 
 /** Loads every archive view for the view's range; the timeline's history again every minute. */
 function showRange(v: RoomView): void {
-  pressRangeButton(v.range.name);
-  const mine = ++rangeGeneration;
-  const alive = () => mine === rangeGeneration && v === view;
-  pollView(
-    historyEveryMs,
-    async () => {
-      v.range = current(v.range);
-      const range = v.range;
-      const history = await api<{ points: HistoryPoint[] }>(
-        `${v.path}/history?step=${range.step}&${query(range)}`,
-      );
-      if (!alive()) return;
-      v.history = history.points;
-      drawTimeline(v, true);
-    },
-    alive,
-  );
-  void loadQuestions(v, alive).catch((err: Error) => {
-    if (err instanceof Unauthorized) askToken();
-    else status(`Could not load the archive: ${err.message}`);
+  pressRangeButton(v, v.range.name);
+  v.rangeReads.abort();
+  v.rangeReads = new AbortController();
+  const signal = AbortSignal.any([v.signal, v.rangeReads.signal]);
+  pollUntil(signal, v.shell, historyEveryMs, async () => {
+    v.range = current(v.range);
+    const range = v.range;
+    const history = await api<HistoryAnswer>(
+      `${v.path}/history?step=${range.step}&${query(range)}`,
+    );
+    if (signal.aborted) return;
+    v.history = history.points;
+    drawTimeline(v, true);
+  });
+  void loadQuestions(v, signal).catch((err: Error) => {
+    if (err instanceof Unauthorized) v.shell.askToken();
+    else v.shell.status(`Could not load the archive: ${err.message}`);
   });
 }
-let rangeGeneration = 0;
 
 function drawTimeline(v: RoomView, recreate = false): void {
   v.rows = timelineRows(v.history ?? [], v.range, v.live, v.livePeak);
   const data = alignedData(v.rows);
-  const container = byId('chart');
+  const container = v.el.chart;
   const archived = v.history?.length ?? 0;
   const what =
     v.history === null
@@ -170,7 +212,7 @@ function drawTimeline(v: RoomView, recreate = false): void {
       : archived === 0
         ? 'Nothing archived in this range'
         : `${archived} archived point${archived === 1 ? '' : 's'}, one per ${v.range.step}`;
-  byId('chart-note').textContent =
+  v.el.chartNote.textContent =
     what +
     ` · ${localTime(v.range.fromMs)} to ${localTime(v.range.toMs)}, ${timeZone} (hover for UTC)` +
     (v.live.length > 0
@@ -191,18 +233,19 @@ function drawTimeline(v: RoomView, recreate = false): void {
   }
 }
 
-async function loadQuestions(v: RoomView, alive: () => boolean): Promise<void> {
+async function loadQuestions(v: RoomView, signal: AbortSignal): Promise<void> {
   const range = v.range;
   const [entries, periods, hourly] = await Promise.all([
-    api<{ entries: EntryJoins[] }>(`${v.path}/entries?${query(range)}`),
-    api<{ periods: Period[] }>(`${v.path}/periods?${query(range)}`),
-    api<{ points: HistoryPoint[] }>(`${v.path}/history?step=1h&${query(range)}`),
+    api<EntriesAnswer>(`${v.path}/entries?${query(range)}`),
+    api<PeriodsAnswer>(`${v.path}/periods?${query(range)}`),
+    api<HistoryAnswer>(`${v.path}/history?step=1h&${query(range)}`),
   ]);
-  if (!alive()) return;
+  if (signal.aborted) return;
+  const { el } = v;
 
   v.models.entries = entriesModel(entries.entries);
-  renderTable(byId('entries'), v.models.entries);
-  byId('entries-note').textContent =
+  renderTable(el.entries, v.models.entries);
+  el.entriesNote.textContent =
     entries.entries.length === 0
       ? 'No joins with an entry in this range.'
       : 'Sessions that joined in this range, by where they came from (the entry pages send).';
@@ -210,30 +253,26 @@ async function loadQuestions(v: RoomView, alive: () => boolean): Promise<void> {
   v.periods = periods.periods;
   v.models.periods = periodsModel(periods.periods);
   renderPeriods(v);
-  byId('periods-note').textContent =
+  el.periodsNote.textContent =
     periods.periods.length === 0
       ? 'No live period in this range.'
       : 'Newest first; unique viewers are estimated (about 1 % error). Tick two to compare them.';
 
   const heat = heatMap(hourly.points, range);
   v.models.heatmap = heat.model;
-  renderTable(byId('heatmap'), heat.model);
-  for (const td of byId<HTMLTableElement>('heatmap').querySelectorAll<HTMLTableCellElement>(
-    'tbody td',
-  )) {
+  renderTable(el.heatmap, heat.model);
+  for (const td of el.heatmap.querySelectorAll<HTMLTableCellElement>('tbody td')) {
     const value = Number(td.textContent);
     if (td.cellIndex === 0 || td.textContent === '' || heat.max === 0) continue;
     const strength = value / heat.max;
     // Light enough at the top of the scale for the number to stay readable on it.
     td.style.background = `rgba(31, 111, 235, ${(0.04 + 0.46 * strength).toFixed(2)})`;
-    td.classList.add('heat');
   }
-  byId('heatmap-note').textContent =
-    `Average sessions by day and hour (${timeZone}) over this range, from the room's first archived hour; an hour with nothing archived counts as 0.`;
+  el.heatmapNote.textContent = `Average sessions by day and hour (${timeZone}) over this range, from the room's first archived hour; an hour with nothing archived counts as 0.`;
 }
 
 function renderPeriods(v: RoomView): void {
-  const table = byId<HTMLTableElement>('periods');
+  const table = v.el.periods;
   const model = v.models.periods!;
   renderTable(table, model);
   const newestFirst = [...v.periods].reverse();
@@ -265,7 +304,7 @@ function renderPeriods(v: RoomView): void {
 
 async function drawCompare(v: RoomView): Promise<void> {
   const chosen = v.periods.filter((p) => v.compared.has(p.started_at));
-  byId('compare').hidden = chosen.length !== 2;
+  v.el.compare.hidden = chosen.length !== 2;
   v.compareChart?.destroy();
   v.compareChart = null;
   if (chosen.length !== 2) return;
@@ -276,7 +315,7 @@ async function drawCompare(v: RoomView): Promise<void> {
   const step: Step = stepFor(Math.max(...spans.map((s) => s.endMs - s.startMs)));
   const compared: ComparedPeriod[] = await Promise.all(
     spans.map(async (span) => {
-      const history = await api<{ points: HistoryPoint[] }>(
+      const history = await api<HistoryAnswer>(
         `${v.path}/history?step=${step}&${query(customRange(span.startMs, span.endMs + 60_000))}`,
       );
       return {
@@ -286,10 +325,10 @@ async function drawCompare(v: RoomView): Promise<void> {
       };
     }),
   );
-  if (v !== view) return;
+  if (v.signal.aborted || chosen.some((p) => !v.compared.has(p.started_at))) return;
   const model = compareModel(compared);
   v.models.compare = model;
-  const container = byId('compare-chart');
+  const container = v.el.compareChart;
   container.replaceChildren();
   const colors = ['#1f6feb', '#bc4c00'];
   v.compareChart = new window.uPlot(
@@ -318,66 +357,67 @@ async function drawCompare(v: RoomView): Promise<void> {
   );
 }
 
-function setRange(range: Range): void {
-  if (!view) return;
+function setRange(v: RoomView, range: Range): void {
   saveRange(range);
-  view.range = range;
-  view.history = null;
-  view.compared.clear();
-  view.compareChart?.destroy();
-  view.compareChart = null;
-  byId('compare').hidden = true;
-  showRange(view);
+  v.range = range;
+  v.history = null;
+  v.compared.clear();
+  v.compareChart?.destroy();
+  v.compareChart = null;
+  v.el.compare.hidden = true;
+  showRange(v);
 }
 
-for (const button of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
-  button.addEventListener('click', () => {
-    const name = button.dataset.range as RangeName;
-    if (name === 'custom') {
-      const range = view?.range ?? lastRange('day');
-      byId<HTMLInputElement>('custom-from').value = localInputValue(range.fromMs);
-      byId<HTMLInputElement>('custom-to').value = localInputValue(range.toMs);
-      pressRangeButton('custom');
-      byId<HTMLInputElement>('custom-from').focus();
-      return;
+/** The view's listeners, removed when it is left; returns the chart's resize observer. */
+function wireRoom(v: RoomView): ResizeObserver {
+  const { el, signal } = v;
+  for (const button of el.rangeButtons) {
+    button.addEventListener(
+      'click',
+      () => {
+        const name = button.dataset.range as RangeName;
+        if (name !== 'custom') return setRange(v, lastRange(name));
+        el.customFrom.value = localInputValue(v.range.fromMs);
+        el.customTo.value = localInputValue(v.range.toMs);
+        pressRangeButton(v, 'custom');
+        el.customFrom.focus();
+      },
+      { signal },
+    );
+  }
+  el.customRange.addEventListener(
+    'submit',
+    (event) => {
+      event.preventDefault();
+      const fromMs = new Date(el.customFrom.value).getTime();
+      const toMs = new Date(el.customTo.value).getTime();
+      if (!(fromMs < toMs)) {
+        el.customError.textContent = '“From” must be before “To”.';
+        return;
+      }
+      el.customError.textContent = '';
+      setRange(v, customRange(fromMs, toMs));
+    },
+    { signal },
+  );
+  for (const button of el.csvButtons) {
+    button.addEventListener(
+      'click',
+      () => {
+        const what = button.dataset.csv as CsvName;
+        const name = `${v.room}-${what}.csv`;
+        if (what === 'timeline') return download(name, toCsv(csvHeader, csvRows(v.rows)));
+        const model = v.models[what];
+        if (model) download(name, modelCsv(model));
+      },
+      { signal },
+    );
+  }
+  const resized = new ResizeObserver(() => {
+    if (v.chart && el.chart.clientWidth > 0) {
+      v.chart.setSize({ width: chartWidth(el.chart), height: chartHeight() });
     }
-    setRange(lastRange(name));
   });
-}
-
-byId('custom-range').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const fromMs = new Date(byId<HTMLInputElement>('custom-from').value).getTime();
-  const toMs = new Date(byId<HTMLInputElement>('custom-to').value).getTime();
-  if (!(fromMs < toMs)) {
-    byId('custom-error').textContent = '“From” must be before “To”.';
-    return;
-  }
-  byId('custom-error').textContent = '';
-  setRange(customRange(fromMs, toMs));
-});
-
-for (const button of document.querySelectorAll<HTMLButtonElement>('button.csv')) {
-  button.addEventListener('click', () => {
-    if (!view) return;
-    const what = button.dataset.csv as 'timeline' | 'entries' | 'periods' | 'compare' | 'heatmap';
-    const name = `${view.room}-${what}.csv`;
-    if (what === 'timeline') return download(name, toCsv(csvHeader, csvRows(view.rows)));
-    const model = view.models[what];
-    if (model) download(name, modelCsv(model));
-  });
-}
-
-new ResizeObserver(() => {
-  const container = byId('chart');
-  if (view?.chart && container.clientWidth > 0) {
-    view.chart.setSize({ width: chartWidth(container), height: chartHeight() });
-  }
-}).observe(byId('chart'));
-
-/** Leaves the room view: its polls stop, its charts go. */
-export function leaveRoom(): void {
-  view?.chart?.destroy();
-  view?.compareChart?.destroy();
-  view = null;
+  resized.observe(el.chart);
+  return resized;
 }

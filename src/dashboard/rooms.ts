@@ -1,51 +1,103 @@
 // The rooms list: one page of active rooms at a time, searched by room id prefix and sorted by the
 // API (never all of them in the page), each with a small trend of its sessions over the latest
 // polls.
+
+import type { RoomCount, RoomsAnswer } from './answers.js';
+import { api } from './api.js';
+import { clockTime } from './format.js';
+import { findElements, type MountedView, pollUntil, type Shell } from './page.js';
 import { download, toCsv } from './tables.js';
-
-interface Peak {
-  sessions: number;
-  viewers: number;
-  at: string | null;
-}
-
-export interface RoomCount {
-  room: string;
-  sessions: number;
-  viewers: number;
-  visible: number;
-  peak: Peak;
-  at: string;
-}
 
 export const pageSize = 25;
 /** Samples of each room's sessions kept for its trend: two minutes at the rooms' poll. */
 const trendSamples = 24;
+const roomsEveryMs = 5_000;
+/** A search waits for the typing to pause this long. */
+const searchPauseMs = 200;
 
-export const roomsState = {
-  rooms: [] as RoomCount[],
-  total: 0,
-  trends: new Map<string, number[]>(),
-  page: 0,
-  /** Loads the list again at once (set by the page). */
-  refresh: () => {},
-  update(rooms: RoomCount[], total: number) {
-    this.rooms = rooms;
-    this.total = total;
-    const seen = new Set<string>();
-    for (const r of rooms) {
-      seen.add(r.room);
-      const trend = this.trends.get(r.room) ?? [];
-      trend.push(r.sessions);
-      if (trend.length > trendSamples) trend.shift();
-      this.trends.set(r.room, trend);
-    }
-    // Trends of rooms that left the page are dropped, so memory stays one page's worth.
-    for (const room of this.trends.keys()) if (!seen.has(room)) this.trends.delete(room);
-  },
-};
+/** The elements the rooms view uses. */
+const roomsElements = () =>
+  findElements({
+    search: ['room-search', HTMLInputElement],
+    sort: ['room-sort', HTMLSelectElement],
+    table: ['rooms', HTMLTableElement],
+    noRooms: ['no-rooms', HTMLElement],
+    pageInfo: ['page-info', HTMLElement],
+    previous: ['page-prev', HTMLButtonElement],
+    next: ['page-next', HTMLButtonElement],
+    csv: ['rooms-csv', HTMLButtonElement],
+  });
 
-const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+/** The rooms view while it is shown: created when it mounts, dropped when it is left. */
+interface RoomsView {
+  el: ReturnType<typeof roomsElements>;
+  shell: Shell;
+  /** Aborted when the view is left. */
+  signal: AbortSignal;
+  rooms: RoomCount[];
+  total: number;
+  trends: Map<string, number[]>;
+  page: number;
+  /** The poll of the page of rooms asked for now; a new search, sort or page starts another. */
+  poll: AbortController;
+  searchTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Shows the rooms list and polls it until the returned view is unmounted. */
+export function mountRooms(shell: Shell): MountedView {
+  const left = new AbortController();
+  const v: RoomsView = {
+    el: roomsElements(),
+    shell,
+    signal: left.signal,
+    rooms: [],
+    total: 0,
+    trends: new Map(),
+    page: 0,
+    poll: new AbortController(),
+    searchTimer: undefined,
+  };
+  document.title = 'Active rooms · Headcount';
+  wireRooms(v);
+  refresh(v);
+  return {
+    unmount: () => {
+      clearTimeout(v.searchTimer);
+      v.poll.abort();
+      left.abort();
+    },
+  };
+}
+
+/** Loads the page of rooms asked for now, at once, and polls it. */
+function refresh(v: RoomsView): void {
+  v.poll.abort();
+  v.poll = new AbortController();
+  const signal = AbortSignal.any([v.signal, v.poll.signal]);
+  pollUntil(signal, v.shell, roomsEveryMs, async () => {
+    const path = roomsPath(v);
+    const { rooms, total, at } = await api<RoomsAnswer>(path);
+    if (signal.aborted || path !== roomsPath(v)) return;
+    update(v, rooms, total);
+    renderRooms(v);
+    v.shell.status(`updated ${clockTime(Date.parse(at))}`);
+  });
+}
+
+function update(v: RoomsView, rooms: RoomCount[], total: number): void {
+  v.rooms = rooms;
+  v.total = total;
+  const seen = new Set<string>();
+  for (const r of rooms) {
+    seen.add(r.room);
+    const trend = v.trends.get(r.room) ?? [];
+    trend.push(r.sessions);
+    if (trend.length > trendSamples) trend.shift();
+    v.trends.set(r.room, trend);
+  }
+  // Trends of rooms that left the page are dropped, so memory stays one page's worth.
+  for (const room of v.trends.keys()) if (!seen.has(room)) v.trends.delete(room);
+}
 
 const svgNs = 'http://www.w3.org/2000/svg';
 
@@ -83,20 +135,19 @@ function cell(row: HTMLTableRowElement, text: string, className = 'num'): HTMLTa
   return td;
 }
 
-const searchPrefix = () => byId<HTMLInputElement>('room-search').value.trim();
+const searchPrefix = (v: RoomsView) => v.el.search.value.trim();
 
 /** The API path of the page of rooms asked for now. */
-export function roomsPath(): string {
-  const sort = byId<HTMLSelectElement>('room-sort').value;
-  const prefix = encodeURIComponent(searchPrefix());
-  return `/v1/rooms?limit=${pageSize}&offset=${roomsState.page * pageSize}&sort=${sort}&prefix=${prefix}`;
+function roomsPath(v: RoomsView): string {
+  const prefix = encodeURIComponent(searchPrefix(v));
+  return `/v1/rooms?limit=${pageSize}&offset=${v.page * pageSize}&sort=${v.el.sort.value}&prefix=${prefix}`;
 }
 
-export function renderRooms(): void {
-  const { rooms, total } = roomsState;
-  const prefix = searchPrefix();
-  const first = roomsState.page * pageSize;
-  const body = byId<HTMLTableElement>('rooms').tBodies[0]!;
+function renderRooms(v: RoomsView): void {
+  const { rooms, total, el } = v;
+  const prefix = searchPrefix(v);
+  const first = v.page * pageSize;
+  const body = el.table.tBodies[0]!;
   body.replaceChildren();
   for (const count of rooms) {
     const row = body.insertRow();
@@ -108,53 +159,48 @@ export function renderRooms(): void {
     cell(row, String(count.viewers));
     cell(row, String(count.visible), 'num wide');
     cell(row, String(count.peak.sessions), 'num wide');
-    cell(row, '', 'trend').append(sparkline(roomsState.trends.get(count.room) ?? []));
+    cell(row, '', 'trend').append(sparkline(v.trends.get(count.room) ?? []));
   }
-  byId('no-rooms').hidden = total > 0 || prefix !== '';
-  byId('page-info').textContent =
+  el.noRooms.hidden = total > 0 || prefix !== '';
+  el.pageInfo.textContent =
     total === 0
       ? prefix
         ? `No active room starts with “${prefix}”.`
         : ''
       : `${first + 1}–${first + rooms.length} of ${total.toLocaleString('en-US')}`;
-  byId<HTMLButtonElement>('page-prev').disabled = roomsState.page === 0;
-  byId<HTMLButtonElement>('page-next').disabled = first + pageSize >= total;
+  el.previous.disabled = v.page === 0;
+  el.next.disabled = first + pageSize >= total;
 }
 
-let searchTimer: ReturnType<typeof setTimeout> | undefined;
-
-byId('room-search').addEventListener('input', () => {
-  roomsState.page = 0;
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => roomsState.refresh(), 200);
-});
-byId('room-sort').addEventListener('change', () => {
-  roomsState.page = 0;
-  roomsState.refresh();
-});
-byId('page-prev').addEventListener('click', () => {
-  roomsState.page = Math.max(0, roomsState.page - 1);
-  roomsState.refresh();
-});
-byId('page-next').addEventListener('click', () => {
-  roomsState.page++;
-  roomsState.refresh();
-});
-
-// The page of rooms as shown, as CSV.
-byId('rooms-csv').addEventListener('click', () => {
-  download(
-    'active-rooms.csv',
-    toCsv(
-      ['room', 'sessions', 'viewers', 'visible', 'live_peak_sessions', 'at_utc'],
-      roomsState.rooms.map((r) => [
-        r.room,
-        r.sessions,
-        r.viewers,
-        r.visible,
-        r.peak.sessions,
-        r.at,
-      ]),
-    ),
+/** The view's listeners, removed when it is left. */
+function wireRooms(v: RoomsView): void {
+  const { el, signal } = v;
+  const toPage = (page: number) => {
+    v.page = page;
+    refresh(v);
+  };
+  el.search.addEventListener(
+    'input',
+    () => {
+      clearTimeout(v.searchTimer);
+      v.searchTimer = setTimeout(() => toPage(0), searchPauseMs);
+    },
+    { signal },
   );
-});
+  el.sort.addEventListener('change', () => toPage(0), { signal });
+  el.previous.addEventListener('click', () => toPage(Math.max(0, v.page - 1)), { signal });
+  el.next.addEventListener('click', () => toPage(v.page + 1), { signal });
+  // The page of rooms as shown, as CSV.
+  el.csv.addEventListener(
+    'click',
+    () =>
+      download(
+        'active-rooms.csv',
+        toCsv(
+          ['room', 'sessions', 'viewers', 'visible', 'live_peak_sessions', 'at_utc'],
+          v.rooms.map((r) => [r.room, r.sessions, r.viewers, r.visible, r.peak.sessions, r.at]),
+        ),
+      ),
+    { signal },
+  );
+}

@@ -2,16 +2,15 @@
 // archive as points at the time they were reached, and the live count as it moves, joined on one
 // time axis that is the picked range.
 import type UPlot from 'uplot';
+import type { HistoryPoint } from './answers.js';
 import { decimal, utcTime } from './format.js';
 import { type Range, stepMs } from './ranges.js';
 
-export interface HistoryPoint {
-  at: string;
-  sessions_avg: number;
-  viewers_avg: number;
-  peak_sessions: number;
-  peak_sessions_at: string | null;
-}
+/** What the timeline draws of an archived bucket. */
+export type TimelinePoint = Pick<
+  HistoryPoint,
+  'at' | 'sessions_avg' | 'viewers_avg' | 'peak_sessions' | 'peak_sessions_at'
+>;
 
 export interface LiveSample {
   atMs: number;
@@ -39,7 +38,7 @@ export interface TimelineRow {
 
 /** The rows of the timeline, in time order, within the range. */
 export function timelineRows(
-  history: readonly HistoryPoint[],
+  history: readonly TimelinePoint[],
   range: Range,
   live: readonly LiveSample[],
   livePeak: LivePeak | null,

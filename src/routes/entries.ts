@@ -19,7 +19,7 @@ const Entry = Type.Object({
   joins: Type.Integer({ description: 'Sessions that joined with this entry in the range.' }),
 });
 
-const Entries = Type.Object({
+export const Entries = Type.Object({
   room: RoomId,
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),

@@ -44,7 +44,7 @@ const Point = Type.Object({
   joins: Type.Integer({ description: 'Sessions that came online in the bucket.' }),
 });
 
-const History = Type.Object({
+export const History = Type.Object({
   room: RoomId,
   step: Type.String({ description: 'Bucket size: 1m, 5m, 1h or 1d.' }),
   from: Type.String({ format: 'date-time', description: 'Start of the first bucket (UTC).' }),

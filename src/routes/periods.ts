@@ -43,7 +43,7 @@ const Period = Type.Object({
   }),
 });
 
-const Periods = Type.Object({
+export const Periods = Type.Object({
   room: RoomId,
   from: Type.String({ format: 'date-time' }),
   to: Type.String({ format: 'date-time' }),

@@ -5,6 +5,17 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import { countBody } from './count.js';
 import { Count, errorResponses } from './schemas.js';
 
+/** One page of active rooms, as GET /v1/rooms answers it. */
+export const RoomsPage = Type.Object({
+  rooms: Type.Array(Count),
+  total: Type.Integer({
+    description:
+      'Active rooms that match the prefix. On Redis: the rooms in its size index, which ' +
+      'may include rooms that emptied since and wait (about a minute) for the archive.',
+  }),
+  at: Type.String({ format: 'date-time' }),
+});
+
 const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/v1/rooms',
@@ -45,15 +56,7 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ),
         }),
         response: {
-          200: Type.Object({
-            rooms: Type.Array(Count),
-            total: Type.Integer({
-              description:
-                'Active rooms that match the prefix. On Redis: the rooms in its size index, which ' +
-                'may include rooms that emptied since and wait (about a minute) for the archive.',
-            }),
-            at: Type.String({ format: 'date-time' }),
-          }),
+          200: RoomsPage,
           ...errorResponses(400, 401, 403, 429, 503),
         },
       },

@@ -20,17 +20,24 @@ const Delivery = Type.Object({
   room: RoomId,
   status: Status,
   attempts: Type.Integer({ description: 'Delivery attempts started so far.' }),
-  occurredAt: Type.String({ format: 'date-time', description: 'When it happened (UTC).' }),
-  createdAt: Type.String({ format: 'date-time', description: 'When the snapshot wrote it (UTC).' }),
-  nextAttemptAt: Time,
-  deliveredAt: Time,
-  lastStatus: Type.Union([Type.Integer(), Type.Null()], {
+  occurred_at: Type.String({ format: 'date-time', description: 'When it happened (UTC).' }),
+  created_at: Type.String({
+    format: 'date-time',
+    description: 'When the snapshot wrote it (UTC).',
+  }),
+  next_attempt_at: Time,
+  delivered_at: Time,
+  last_status: Type.Union([Type.Integer(), Type.Null()], {
     description: 'HTTP status of the latest attempt; null when the receiver did not answer.',
   }),
-  lastError: Type.Union([Type.String(), Type.Null()], {
+  last_error: Type.Union([Type.String(), Type.Null()], {
     description: 'Why the latest attempt failed.',
   }),
-  payload: Type.Unknown({ description: 'The JSON body sent: {type, timestamp, data}.' }),
+  payload: Type.Unknown({
+    description:
+      'The JSON body sent: {type, timestamp, data}, as the components RoomLiveEvent, ' +
+      'RoomEmptyEvent, RoomPeakEvent and RoomThresholdEvent describe it.',
+  }),
 });
 
 const Query = Type.Object({
@@ -49,12 +56,12 @@ const deliveryBody = (e: WebhookEvent): Static<typeof Delivery> => ({
   room: e.room,
   status: e.status as Static<typeof Status>,
   attempts: e.attempts,
-  occurredAt: e.occurredAt.toISOString(),
-  createdAt: e.createdAt.toISOString(),
-  nextAttemptAt: e.status === 'pending' ? iso(e.nextAttemptAt) : null,
-  deliveredAt: iso(e.deliveredAt),
-  lastStatus: e.lastStatus,
-  lastError: e.lastError,
+  occurred_at: e.occurredAt.toISOString(),
+  created_at: e.createdAt.toISOString(),
+  next_attempt_at: e.status === 'pending' ? iso(e.nextAttemptAt) : null,
+  delivered_at: iso(e.deliveredAt),
+  last_status: e.lastStatus,
+  last_error: e.lastError,
   payload: e.payload,
 });
 

@@ -4,8 +4,9 @@
 import { createHash } from 'node:crypto';
 import type { ArchiveRows } from '../archive/rows.js';
 import type { RoomThresholdRow } from '../db/schema/index.js';
+import type { EventData, EventType } from './payloads.js';
 
-export type EventType = 'room.live' | 'room.empty' | 'room.peak' | 'room.threshold';
+export type { EventType } from './payloads.js';
 
 export interface RoomEvent {
   /** Stable id, sent as webhook-id. */
@@ -14,8 +15,8 @@ export interface RoomEvent {
   type: EventType;
   /** When it happened, store time, epoch ms. */
   occurredAt: number;
-  /** The JSON body sent to receivers. */
-  payload: { type: EventType; timestamp: string; data: Record<string, unknown> };
+  /** The JSON body sent to receivers (payloads.ts: its fields are snake_case). */
+  payload: { type: EventType; timestamp: string; data: EventData[EventType] };
 }
 
 /** What the archive held before this snapshot, for the rooms it reads. */
@@ -53,12 +54,13 @@ const order: Record<EventType, number> = {
 const eventId = (...parts: (string | number)[]) =>
   `evt_${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32)}`;
 
-function event(
-  type: EventType,
+/** An event and its body; `data` is written in the payload's own (public) field names. */
+function event<T extends EventType>(
+  type: T,
   room: string,
   occurredAt: number,
   key: (string | number)[],
-  data: Record<string, unknown>,
+  data: Omit<EventData[T], 'room'>,
 ): RoomEvent {
   const timestamp = new Date(occurredAt).toISOString();
   return {
@@ -66,11 +68,9 @@ function event(
     room,
     type,
     occurredAt,
-    payload: { type, timestamp, data: { room, ...data } },
+    payload: { type, timestamp, data: { room, ...data } as EventData[T] },
   };
 }
-
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 /**
  * The events of one snapshot, in the order they happened per room, and the new threshold states.
@@ -92,18 +92,20 @@ export function snapshotEvents(
     const known = previous.livePeriods.get(livePeriodKey(p.room, p.startedAt));
     const start = p.startedAt.getTime();
     if (!known) {
-      events.push(event('room.live', p.room, start, [start], { startedAt: iso(p.startedAt) }));
+      events.push(
+        event('room.live', p.room, start, [start], { started_at: p.startedAt.toISOString() }),
+      );
     }
     if (p.endedAt && !known?.ended) {
       events.push(
         event('room.empty', p.room, p.endedAt.getTime(), [start], {
-          startedAt: iso(p.startedAt),
-          endedAt: iso(p.endedAt),
-          peakSessions: p.peakSessions,
-          peakSessionsAt: iso(p.peakSessionsAt),
-          peakViewers: p.peakViewers,
+          started_at: p.startedAt.toISOString(),
+          ended_at: p.endedAt.toISOString(),
+          peak_sessions: p.peakSessions,
+          peak_sessions_at: p.peakSessionsAt.toISOString(),
+          peak_viewers: p.peakViewers,
           joins: p.joins,
-          uniqueViewersEstimate: p.uniqueViewersEstimate,
+          unique_viewers_estimate: p.uniqueViewersEstimate,
         }),
       );
     }
@@ -115,7 +117,7 @@ export function snapshotEvents(
     events.push(
       event('room.peak', peak.room, peak.peakSessionsAt.getTime(), [peak.peakSessions], {
         sessions: peak.peakSessions,
-        at: iso(peak.peakSessionsAt),
+        at: peak.peakSessionsAt.toISOString(),
         previous: before ?? null,
       }),
     );

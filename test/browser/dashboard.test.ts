@@ -463,6 +463,29 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
     const heatCsv = await downloadCsv(page, 'heatmap');
     expect(heatCsv.slice(1)).toEqual(heat);
     expect(heat.flat().filter((v) => Number(v) > 0).length).toBeGreaterThan(4);
+    // At 1 280 px the whole week fits: the last hour's column lies inside the heat map's box,
+    // which has nothing to scroll sideways.
+    const fit = await page.$eval('#heatmap', (table) => {
+      const wrap = table.parentElement!;
+      const box = wrap.getBoundingClientRect();
+      const inner = {
+        left: box.left + wrap.clientLeft,
+        right: box.left + wrap.clientLeft + wrap.clientWidth,
+      };
+      const last = [...table.querySelectorAll('tr')].map((tr) =>
+        tr.lastElementChild!.getBoundingClientRect(),
+      );
+      return {
+        cells: last.length,
+        outside: last.filter((r) => r.left < inner.left || r.right > inner.right + 0.5).length,
+        hidden: wrap.scrollWidth - wrap.clientWidth,
+        lastRight: Math.max(...last.map((r) => r.right)),
+        innerRight: inner.right,
+      };
+    });
+    expect(fit.cells).toBe(8);
+    expect(fit, JSON.stringify(fit)).toMatchObject({ outside: 0 });
+    expect(fit.hidden).toBeLessThanOrEqual(0);
 
     // Two periods compared, aligned by time since start.
     await page.click('#periods tbody tr:nth-child(1) input[type="checkbox"]');
@@ -480,6 +503,35 @@ describe.skipIf(!browserAvailable)('the dashboard', () => {
       60,
     );
     await page.screenshot({ path: 'test-results/dashboard-questions.png', fullPage: true });
+    await context.close();
+  });
+
+  it('stops a room’s polls when it is left, and polls it once when it is opened again', async () => {
+    const page = await loggedIn({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    const counts: number[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === `/v1/rooms/${stage}/count`) counts.push(Date.now());
+    });
+    // In and out twice, by the page's own links: each visit mounts the view anew.
+    for (let visit = 0; visit < 2; visit++) {
+      await page.click(`#rooms a:text-is("${stage}")`);
+      await expect.poll(() => page.textContent('#live-sessions')).toBe('3');
+      await page.click('a.back');
+      await page.locator('#rooms-view').waitFor({ state: 'visible' });
+    }
+    // The count is polled every 2 s: a room left, its poll stopped, asks nothing in 2.5 s.
+    const leftAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(counts.filter((t) => t > leftAt)).toEqual([]);
+    // A third visit polls once every 2 s, not once per visit: at most 3 counts in 4.5 s.
+    await page.click(`#rooms a:text-is("${stage}")`);
+    await expect.poll(() => page.textContent('#live-sessions')).toBe('3');
+    const openedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect(counts.filter((t) => t > openedAt).length).toBeLessThanOrEqual(3);
+    expect(errors).toEqual([]);
     await context.close();
   });
 

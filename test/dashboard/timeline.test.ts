@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heatMap, periodsModel } from '../../src/dashboard/questions.js';
 import { customRange, lastRange, stepFor } from '../../src/dashboard/ranges.js';
 import { modelCsv } from '../../src/dashboard/tables.js';
-import { type HistoryPoint, timelineRows } from '../../src/dashboard/timeline.js';
+import { type TimelinePoint, timelineRows } from '../../src/dashboard/timeline.js';
 
 // The heat map files hours in the viewer's zone: here, UTC (Node follows TZ when it changes).
 const zone = process.env.TZ;
@@ -19,7 +19,7 @@ afterAll(() => {
 const minuteMs = 60_000;
 const t0 = Date.parse('2026-11-23T10:00:00Z'); // a Monday
 
-const point = (ms: number, sessions: number, peakAtMs: number | null = ms): HistoryPoint => ({
+const point = (ms: number, sessions: number, peakAtMs: number | null = ms): TimelinePoint => ({
   at: new Date(ms).toISOString(),
   sessions_avg: sessions,
   viewers_avg: sessions,
@@ -107,6 +107,21 @@ describe('the heat map', () => {
   });
 });
 
+describe('the heat map of a large room', () => {
+  it('shows averages from 100 up as whole numbers, in the table and its CSV alike', () => {
+    const map = heatMap(
+      [point(t0, 1234.56), point(t0 + 3_600_000, 99.94)],
+      customRange(t0, t0 + 2 * 3_600_000),
+    );
+    const monday = map.model.rows[0]!;
+    expect(monday.slice(1 + 10, 1 + 12)).toEqual([
+      { text: '1235', raw: 1235 },
+      { text: '99.9', raw: 99.9 },
+    ]);
+    expect(map.max).toBe(1235);
+  });
+});
+
 describe('the heat map over a few hours', () => {
   it('leaves blank the hours before the first archived one and those outside the range', () => {
     const map = heatMap(
@@ -124,7 +139,6 @@ describe('the live periods table', () => {
     const model = periodsModel([
       {
         started_at: '2026-11-23T10:00:00.000Z',
-        ended_at: '2026-11-23T11:30:00.000Z',
         duration_s: 5_400,
         peak_sessions: 12,
         peak_sessions_at: '2026-11-23T10:40:00.000Z',

@@ -67,10 +67,10 @@ describe.each(databaseKinds)('webhook deliveries route on $kind', ({ kind }) => 
     ]);
     expect(body.deliveries[1]).toMatchObject({
       room,
-      lastStatus: 503,
-      lastError: 'HTTP 503',
-      nextAttemptAt: null,
-      deliveredAt: null,
+      last_status: 503,
+      last_error: 'HTTP 503',
+      next_attempt_at: null,
+      delivered_at: null,
     });
     expect(body.deliveries[1]?.payload).toMatchObject({ type: 'room.live', data: { room } });
   });

@@ -6,6 +6,7 @@ import { writeReadings } from '../../src/archive/writer.js';
 import type { Database } from '../../src/db/client.js';
 import { snapshots, webhookEvents } from '../../src/db/schema/index.js';
 import type { EventRules } from '../../src/webhooks/events.js';
+import { type EventType, eventData } from '../../src/webhooks/payloads.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase, t } from '../support/databases.js';
 import { livePeriod, reading, roomPrefix } from '../support/readings.js';
 
@@ -93,8 +94,8 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
     expect(events[2]?.data).toMatchObject({ room, sessions: 5, previous: 3 });
     expect(events[3]?.data).toMatchObject({
       room,
-      peakSessions: 5,
-      endedAt: new Date(minute(3, 50)).toISOString(),
+      peak_sessions: 5,
+      ended_at: new Date(minute(3, 50)).toISOString(),
     });
     expect(events.every((e) => e.status === 'pending' && e.id.startsWith('evt_'))).toBe(true);
   });
@@ -199,6 +200,11 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
       ['room.threshold', 'down', new Date(minute(1, 30)).toISOString()],
       ['room.empty', null, new Date(minute(1, 30)).toISOString()],
     ]);
+    // Each of the four bodies has exactly the fields its published schema names (snake_case).
+    for (const e of await eventsOf(room)) {
+      const schema = eventData[e.type as EventType];
+      expect(Object.keys(e.data).sort(), e.type).toEqual(Object.keys(schema.properties).sort());
+    }
   });
 
   it('writes no event without webhooks, and none without its snapshot', async () => {
