@@ -1,32 +1,39 @@
-// The speed-and-scale benchmark, every row in one run: heartbeat (refreshes and joins) and count
-// throughput against a bare Fastify route, count cost at 100, 100 000 and 1 000 000 sessions,
-// Redis time per heartbeat, Redis memory per session, and the room-size bench. The service runs
+// The speed-and-scale benchmark, every row in one run: what a heartbeat (join, refresh) and a count
+// cost beside a bare Fastify route and a naive Redis peer, on a single Redis and on Redis Cluster
+// (bench/cost.ts), count cost at 100, 100 000 and 1 000 000 sessions, Redis memory per session,
+// and the room-size bench. The service runs
 // at its shipped defaults (default log level and limits, the archive job running against
 // PostgreSQL), each simulated page on its own client address behind a trusted proxy; only the
 // ttls are long, so that the loaded sessions stay online through the run. Then the snapshot of
 // 10 000 and 100 000 rooms, heartbeats during one, and the admin rooms list over 100 000 rooms.
 // Starts its own redis-server, the built service and the bare route; drives them with wrk.
 //   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians)
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { promisify } from 'node:util';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
+import { costBench, costTable } from './cost.js';
+import {
+  measured as measuredRun,
+  redisCli as measureRedisCli,
+  median,
+  run,
+  start,
+  waitForHttp,
+  wrk,
+} from './measure.js';
 import { roomSizeBench } from './room-size.js';
 import { benchRoomsList } from './rooms-list.js';
 import { longTtlRules } from './rules.js';
 import { snapshotBench } from './snapshot.js';
 import { snapshotLoadBench } from './snapshot-load.js';
 
-const run = promisify(execFile);
 const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
-/** Sessions online before the refresh runs (bench/refresh.lua beats them in turn). */
-const pool = 300_000;
 const redisPort = 16385;
 const servicePort = 18180;
 const barePort = 18181;
@@ -35,94 +42,12 @@ const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.
 const database = 'headcount_bench';
 const rules = longTtlRules;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const wrkOptions = { durationS, connections };
+const redisCli = (...args: string[]) => measureRedisCli(redisPort, ...args);
 
-async function waitForHttp(url: string) {
-  for (let i = 0; i < 600; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.status < 500,
-        () => false,
-      )
-    )
-      return;
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-function start(command: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(command, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-/** Requests per second from wrk (one thread: the other core serves). */
-async function wrk(url: string, script: string, env: Record<string, string> = {}) {
-  const args = ['-t1', `-c${connections}`, `-d${durationS}s`, '-s', script, url];
-  const { stdout } = await run('wrk', args, {
-    maxBuffer: 1 << 20,
-    env: { ...process.env, ...env },
-  });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
-  const requests = Number(/(\d+) requests in/.exec(stdout)?.[1]);
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  if (non2xx > 0) throw new Error(`wrk saw ${non2xx} failed responses from ${url}:\n${stdout}`);
-  return { rps, requests };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const { stdout: clockTicks } = await run('getconf', ['CLK_TCK']).catch(() => ({ stdout: '100' }));
-
-/** CPU time a process has used, ms (from /proc: Linux only, NaN elsewhere). */
-function processCpuMs(pid: number | undefined): number {
-  try {
-    // Fields after the command name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / Number(clockTicks);
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** CPU time of redis-server (INFO cpu), ms. */
-async function redisCpuMs(): Promise<number> {
-  const { stdout } = await redisCli('info', 'cpu');
-  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(stdout)?.[1]);
-  return (field('used_cpu_user') + field('used_cpu_sys')) * 1000;
-}
-
-/**
- * A wrk run, with the CPU each request cost the process that served it and Redis, µs: where the
- * time goes when the ratio to the bare route falls short.
- */
-async function measured(
-  pid: number | undefined,
-  url: string,
-  script: string,
-  env: Record<string, string> = {},
-) {
-  const [cpu0, redis0] = [processCpuMs(pid), await redisCpuMs()];
-  const result = await wrk(url, script, env);
-  const [cpu1, redis1] = [processCpuMs(pid), await redisCpuMs()];
-  return {
-    ...result,
-    cpuUs: ((cpu1 - cpu0) * 1000) / result.requests,
-    redisUs: ((redis1 - redis0) * 1000) / result.requests,
-  };
-}
-
-const redisCli = (...args: string[]) => run('redis-cli', ['-p', String(redisPort), ...args]);
-const resetStats = () => redisCli('config', 'resetstat');
-
-/** Redis time of every script call since the last reset, µs, and the number of calls. */
-async function scriptTime(): Promise<{ us: number; calls: number }> {
-  const { stdout } = await redisCli('info', 'commandstats');
-  const m = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(stdout);
-  return { calls: Number(m?.[1] ?? 0), us: Number(m?.[2] ?? Number.NaN) };
-}
+/** A wrk run with the CPU each request cost the answering process and Redis. */
+const measured = (pid: number | undefined, url: string, script: string) =>
+  measuredRun(pid, [redisPort], url, script, wrkOptions);
 
 async function usedMemory(): Promise<number> {
   const { stdout } = await redisCli('info', 'memory');
@@ -135,13 +60,6 @@ async function beatAll(store: RedisPresenceStore, beats: Heartbeat[]) {
     await Promise.all(beats.slice(i, i + 5_000).map((hb) => store.heartbeat(hb)));
   }
 }
-
-/** The sessions bench/refresh.lua beats: s<i> with viewer v<i> in room r<i % 1000>. */
-const poolBeats = () =>
-  Array.from({ length: pool }, (_, i): Heartbeat => {
-    const id = String(i).padStart(8, '0');
-    return { room: `r${i % 1000}`, session: `s${id}`, viewer: `v${id}`, state: 'visible' };
-  });
 
 /** Sessions of the count room, each with its own viewer. */
 const countBeats = (from: number, to: number) =>
@@ -156,11 +74,14 @@ async function freshDatabase() {
   return `${postgres}/${database}`;
 }
 
+await run('npm', ['run', 'build', '--silent']);
+// What a heartbeat and a count cost beside the bare route and the naive peer, on Redis and Cluster.
+const cost = await costBench({ durationS, repeats, connections, postgres });
+
 const redis = new RedisServer(redisPort);
 const children: ChildProcess[] = [];
 try {
   await redis.start();
-  await run('npm', ['run', 'build', '--silent']);
   const databaseUrl = await freshDatabase();
   children.push(
     // As deployed: default log level, limits and snapshots; pages behind one trusted proxy.
@@ -187,41 +108,16 @@ try {
   await waitForReady(client, 5_000);
   const store = new RedisPresenceStore(client, rules, prefix);
 
-  // Warm both up (JIT, connections, script cache), then put the refresh pool online.
-  for (const base of [bare, service]) await wrk(`${base}/v1/heartbeat`, 'bench/heartbeat.lua');
-  await beatAll(store, poolBeats());
-
-  // Heartbeats: bare route, refreshes, joins, in turn, `repeats` times; medians.
-  const hb = { bare: [] as number[], refresh: [] as number[], join: [] as number[] };
-  const redisUs = { refresh: [] as number[], join: [] as number[] };
-  const perCall = { refresh: [] as number[], join: [] as number[] };
-  // CPU µs per request: of the process that answered, and of Redis.
+  // Warm both up (JIT, connections, script cache).
+  for (const base of [bare, service]) {
+    await wrk(`${base}/v1/rooms/x/count`, 'bench/count.lua', wrkOptions);
+  }
   const cpu: Record<string, { process: number[]; redis: number[] }> = {};
   const noteCpu = (row: string, m: { cpuUs: number; redisUs: number }) => {
     cpu[row] ??= { process: [], redis: [] };
     cpu[row].process.push(m.cpuUs);
     cpu[row].redis.push(m.redisUs);
   };
-  for (let r = 0; r < repeats; r++) {
-    const b = await measured(bareProcess?.pid, `${bare}/v1/heartbeat`, 'bench/heartbeat.lua');
-    hb.bare.push(b.rps);
-    noteCpu('bare heartbeat', b);
-    for (const [kind, script] of [
-      ['refresh', 'bench/refresh.lua'],
-      ['join', 'bench/heartbeat.lua'],
-    ] as const) {
-      await resetStats();
-      const m = await measured(serviceProcess?.pid, `${service}/v1/heartbeat`, script, {
-        BENCH_POOL: String(pool),
-      });
-      const { rps, requests } = m;
-      const { us, calls } = await scriptTime();
-      noteCpu(kind, m);
-      hb[kind].push(rps);
-      redisUs[kind].push(us / requests);
-      perCall[kind].push(requests / calls);
-    }
-  }
 
   const bareCount: number[] = [];
   const counts: { sessions: number; rps: number[] }[] = [];
@@ -281,7 +177,6 @@ try {
   await redisCli('flushall');
   const roomsList = await benchRoomsList({ rooms: 100_000, runs: 30 });
 
-  const bareHeartbeat = median(hb.bare);
   const bareCountRps = median(bareCount);
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const cpuOf = (row: string) =>
@@ -293,11 +188,14 @@ try {
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${redisVersion.split(' ').slice(0, 3).join(' ')}`,
     `Command: npm run bench (wrk -t1 -c${connections} -d${durationS}s; each row the median of ${repeats} runs taken in turn with the bare route; service, Redis, PostgreSQL and wrk on the same machine)`,
     '',
+    'What a heartbeat and a count cost (bench/cost.ts): CPU µs per request of the process that answered and of Redis (all three masters summed on Cluster), over the requests answered; ratios to the bare route and the naive peer of the same run.',
+    '',
+    ...costTable(cost),
+    '',
+    "A room's count as the room grows:",
+    '',
     '| measure | requests/s | ratio to bare | goal | CPU µs per request: process, Redis |',
     '| --- | ---: | ---: | --- | ---: |',
-    `| bare Fastify route, heartbeat body | ${bareHeartbeat.toFixed(0)} | 1.00 | ceiling | ${cpuOf('bare heartbeat')} |`,
-    `| POST /v1/heartbeat, refreshes of ${pool.toLocaleString('en')} online sessions in 1 000 rooms | ${median(hb.refresh).toFixed(0)} | ${ratio(median(hb.refresh), bareHeartbeat)} | ≥ 0.70 | ${cpuOf('refresh')} |`,
-    `| POST /v1/heartbeat, joins of new sessions in 1 000 rooms | ${median(hb.join).toFixed(0)} | ${ratio(median(hb.join), bareHeartbeat)} | ≥ 0.70 | ${cpuOf('join')} |`,
     `| bare Fastify route, count | ${bareCountRps.toFixed(0)} | 1.00 | ceiling | ${cpuOf('bare count')} |`,
     ...counts.map(
       (c) =>
@@ -307,13 +205,6 @@ try {
     'CPU µs per request: CPU time of the process that answered (the service or the bare route) and of redis-server during each run, over the requests answered (medians); wrk, PostgreSQL and the snapshot job share the same two cores.',
     '',
     `Count throughput spread from 100 to 1 000 000 sessions: ${(spread(counts.map((c) => median(c.rps))) * 100).toFixed(1)} %.`,
-    '',
-    'Redis time per heartbeat (INFO commandstats: script time over the heartbeats answered):',
-    '',
-    '| heartbeats | µs per heartbeat | heartbeats per script call |',
-    '| --- | ---: | ---: |',
-    `| refreshes, 1 000 rooms | ${median(redisUs.refresh).toFixed(2)} | ${median(perCall.refresh).toFixed(1)} |`,
-    `| joins, 1 000 rooms | ${median(redisUs.join).toFixed(2)} | ${median(perCall.join).toFixed(1)} |`,
     '',
     'One room of n online sessions, at the script level (bench/room-size.ts):',
     '',
