@@ -53,10 +53,11 @@ export class RedisCounting {
     const queued = [...call.values()].flat();
     try {
       const results = await guard(async () => {
-        const results = parseHeartbeats(
-          await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
-          queued.length,
-        );
+        const reply =
+          this.cluster && keys.length === 1
+            ? await this.redis.hcHeartbeatsRoom(keys[0]!, ...args)
+            : await this.redis.hcHeartbeats(keys.length, ...keys, ...args);
+        const results = parseHeartbeats(reply, queued.length);
         // Once per room (again after the archive forgot it): the room index is a key of its own
         // slot on Cluster, so it cannot live inside the rooms' script.
         const created = results.flatMap(({ created, outcome }, i) =>
