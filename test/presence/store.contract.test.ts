@@ -344,6 +344,30 @@ for (const kind of storeKinds) {
         expect(next!.live).toMatchObject({ start: reading!.live!.start, joins: 4 });
       });
 
+      it('a peak reached again keeps the time it was first reached, in the period and the live period', async () => {
+        const room = id('room');
+        const [first, second] = [id('s'), id('s')];
+        await beat({ room, session: first, viewer: 'ada' });
+        const peak = await beat({ room, session: second, viewer: 'bob' });
+        await sleep(2);
+        // A change of state is never too soon: the second tab takes ada's viewer, then carol's.
+        await beat({ room, session: second, viewer: 'ada', state: 'hidden' });
+        await sleep(2);
+        const again = await beat({ room, session: second, viewer: 'carol' });
+        expect(again).toMatchObject({ sessions: 2, viewers: 2 });
+        expect(again.at).toBeGreaterThan(peak.at);
+        const firstReached = {
+          peakSessions: 2,
+          peakSessionsAt: peak.at,
+          peakViewers: 2,
+          peakViewersAt: peak.at,
+        };
+        expect((await store.count(room)).peak).toEqual({ sessions: 2, viewers: 2, at: peak.at });
+        const [reading] = await store.readRooms([room]);
+        expect(reading!.period).toMatchObject(firstReached);
+        expect(reading!.live).toMatchObject(firstReached);
+      });
+
       it('starts the next period with the count at the reading as its peak', async () => {
         const room = id('room');
         await beat({ room, session: id('s') });
