@@ -1,8 +1,10 @@
 // Every store against the reference model: random sequences of what pages (and misbehaving
 // clients) send, with every field chosen at random, and the archive reading and committing in
 // between. After each step the store's answer must equal the model's, driven at the store's own
-// clock, and the invariants of rule 3 must hold. A failure prints its seed and path; replay it
-// with PROPERTY_SEED=<seed> PROPERTY_PATH=<path>, and keep it as a regular test below.
+// clock, and the invariants of rule 3 must hold. A failure prints its seed, its path and the
+// commands' replayPath; replay it with PROPERTY_SEED=<seed> PROPERTY_PATH=<path>
+// PROPERTY_REPLAY_PATH=<replayPath>, and keep it as a regular test in store.contract.test.ts
+// (docs/testing.md).
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PresenceModel } from '../../src/presence/model.js';
@@ -34,6 +36,8 @@ const replay =
   process.env.PROPERTY_SEED === undefined
     ? {}
     : { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH };
+/** fc.commands shrinks on its own: its replayPath says which commands the shrunk case kept. */
+const replayPath = process.env.PROPERTY_REPLAY_PATH;
 
 const ROOMS = 2;
 const SESSIONS = ['sess-aaaaaaaa', 'sess-bbbbbbbb', 'sess-cccccccc', 'sess-dddddddd'];
@@ -342,22 +346,25 @@ for (const kind of storeKinds) {
             }
           : (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
       await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'max' }), async (cmds) => {
-          runNumber += 1;
-          const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
-          await fc.asyncModelRun(
-            () => ({
-              model: {
-                model: new PresenceModel(rules),
-                uncommitted: [],
-                earlier: [],
-                committed: [],
-              },
-              real: { store, rooms, wait, uncommitted: [], earlier: [], committed: [] },
-            }),
-            cmds,
-          );
-        }),
+        fc.asyncProperty(
+          fc.commands(commands, { maxCommands: 60, size: 'max', replayPath }),
+          async (cmds) => {
+            runNumber += 1;
+            const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
+            await fc.asyncModelRun(
+              () => ({
+                model: {
+                  model: new PresenceModel(rules),
+                  uncommitted: [],
+                  earlier: [],
+                  committed: [],
+                },
+                real: { store, rooms, wait, uncommitted: [], earlier: [], committed: [] },
+              }),
+              cmds,
+            );
+          },
+        ),
         { numRuns: Math.max(1, Math.round(runs[kind] * scale)), ...replay },
       );
     }, 600_000);
