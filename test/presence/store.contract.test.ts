@@ -495,7 +495,9 @@ for (const kind of storeKinds) {
         await beat({ room, session: id('s') });
         const [reading] = await store.readRooms([room]);
         expect(reading!.closed).toHaveLength(1);
-        expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1 });
+        expect(reading!.closed[0]).toMatchObject({ joins: 1, uniqueViewers: 1 });
+        // The new live period counts its own viewers, not those of the one that ended.
+        expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1, uniqueViewers: 1 });
         expect(reading!.live!.start).toBeGreaterThan(reading!.closed[0]!.end!);
         await store.commitReadings([reading!]);
         const [next] = await store.readRooms([room]);
