@@ -1,6 +1,7 @@
 // The rules of SPEC section 2, written once, to be read rather than run fast: every session is
-// kept with its deadline, state and viewer, and every count filters them. Both stores are checked
-// against this model, answer by answer, by test/presence/model.property.test.ts.
+// kept with its deadline, state and viewer, and every count filters them; every room keeps a log
+// of what happened in it, and every archive reading is figured from that log. Both stores are
+// checked against this model, answer by answer, by test/presence/model.property.test.ts.
 import type {
   Heartbeat,
   HeartbeatOutcome,
@@ -24,38 +25,17 @@ interface ModelSession {
   lastBeat: number | null;
 }
 
-interface ModelLive {
-  start: number;
-  peakSessions: number;
-  peakSessionsAt: number;
-  peakViewers: number;
-  peakViewersAt: number;
-  joins: number;
-  /** Every viewer a session took on during the live period. */
-  seen: Set<string>;
-}
-
 interface ModelRoom {
   sessions: Map<string, ModelSession>;
-  /** The snapshot period open now. */
-  period: PeriodAccumulators;
-  /** Periods read but not yet committed, merged into one, with the time of the latest reading. */
-  pending: (PeriodAccumulators & { readAt: number }) | null;
-  live: ModelLive | null;
-  /** Live periods that ended and are not archived yet. */
-  closed: LivePeriodReading[];
 }
 
 const ownViewer = (hb: Heartbeat) => hb.viewer ?? `~${hb.session}`;
 const isOnline = (s: ModelSession | undefined, now: number) => s !== undefined && s.deadline >= now;
 
-/** The peak with the higher value; on a tie the one reached first. */
-function higherPeak(a: { value: number; at: number }, b: { value: number; at: number }) {
-  return b.value > a.value || (b.value === a.value && b.at < a.at) ? b : a;
-}
-
 export class PresenceModel {
   private readonly rooms = new Map<string, ModelRoom>();
+  /** What the archive has not finished with, per room (see the archive half below). */
+  private readonly logs = new Map<string, RoomLog>();
 
   constructor(private readonly rules: PresenceRules) {}
 
@@ -70,20 +50,6 @@ export class PresenceModel {
       viewers: new Set(online.map((s) => s.viewer)).size,
       visible: online.filter((s) => s.state === 'visible').length,
     };
-  }
-
-  /** When the room emptied: the latest deadline of any of its sessions. */
-  private liveEnd(room: ModelRoom, live: ModelLive): number {
-    return Math.max(live.start, ...[...room.sessions.values()].map((s) => s.deadline));
-  }
-
-  private endedLive(room: ModelRoom, live: ModelLive): LivePeriodReading {
-    return { ...this.liveReading(live), end: this.liveEnd(room, live) };
-  }
-
-  private liveReading(live: ModelLive): LivePeriodReading {
-    const { seen, ...peaks } = live;
-    return { ...peaks, end: null, uniqueViewers: seen.size };
   }
 
   heartbeat(now: number, hb: Heartbeat): HeartbeatOutcome {
@@ -106,33 +72,25 @@ export class PresenceModel {
         return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
 
-    const r: ModelRoom = room ?? {
-      sessions: new Map(),
-      period: newPeriod(now, 0, 0),
-      pending: null,
-      live: null,
-      closed: [],
-    };
+    const r: ModelRoom = room ?? { sessions: new Map() };
     this.rooms.set(hb.room, r);
     const joined = !online;
     const sessionsBefore = this.tally(r, now).sessions;
-    if (joined && sessionsBefore === 0) {
-      if (r.live) r.closed.push(this.endedLive(r, r.live));
-      r.live = { ...newPeaks(now), start: now, joins: 0, seen: new Set() };
-    }
-    const live = r.live!;
     const stretch = Math.max(hb.stretch ?? 1, this.sizeStretch(sessionsBefore));
     const ttlMs =
       (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
     r.sessions.set(hb.session, { deadline: now + ttlMs, state: hb.state, viewer, lastBeat: now });
-    live.seen.add(viewer);
-    if (joined) {
-      r.period.joins += 1;
-      live.joins += 1;
-      if (hb.entry) r.period.joinsByEntry[hb.entry] = (r.period.joinsByEntry[hb.entry] ?? 0) + 1;
-    }
     const { sessions, viewers } = this.tally(r, now);
-    for (const peaks of [r.period, live]) raisePeaks(peaks, sessions, viewers, now);
+    this.logBeat(hb.room, {
+      at: now,
+      session: hb.session,
+      viewer,
+      entry: hb.entry,
+      joined,
+      sessions,
+      viewers,
+      deadline: now + ttlMs,
+    });
     return { accepted: true, sessions, viewers, joined, stretch, at: now };
   }
 
@@ -147,13 +105,14 @@ export class PresenceModel {
     if (!session || !isOnline(session, now)) return { left: false, at: now };
     session.deadline = Math.min(session.deadline, now + this.rules.leaveGraceMs);
     session.lastBeat = null;
+    this.logLeave(roomId, now, sessionId, session.deadline);
     return { left: true, at: now };
   }
 
   count(now: number, roomId: string): RoomCount {
     const room = this.rooms.get(roomId);
     const tally = this.tally(room, now);
-    const live = tally.sessions > 0 ? room!.live! : null;
+    const live = tally.sessions > 0 ? this.openLive(roomId) : null;
     return {
       ...tally,
       peak: live
@@ -163,92 +122,169 @@ export class PresenceModel {
     };
   }
 
+  // The archive half. Each room keeps a log of what happened in it, from its first heartbeat until
+  // the archive has written all of it; every figure of a reading is counted from the log when it is
+  // read, never kept as a running total. Readings are known by their time, as in the stores: two
+  // readings of the same millisecond are one to a commit.
+
+  /** An accepted heartbeat begins the room's log when it has none. */
+  private logBeat(roomId: string, beat: Omit<Beat, 'kind'>): void {
+    const log = this.logs.get(roomId) ?? { entries: [], cut: -1, archived: new Set<number>() };
+    this.logs.set(roomId, log);
+    log.entries.push({ kind: 'beat', ...beat });
+  }
+
+  /** Only an online session leaves, so its room has a log. */
+  private logLeave(roomId: string, now: number, session: string, deadline: number): void {
+    this.logs.get(roomId)?.entries.push({ kind: 'leave', at: now, session, deadline });
+  }
+
+  /** The room's live period while it has sessions online (counts show its peak). */
+  private openLive(roomId: string): LivePeriodReading | null {
+    return livePeriods(this.logs.get(roomId)?.entries ?? [], false).at(-1) ?? null;
+  }
+
   roomsToArchive(): string[] {
-    return [...this.rooms.keys()];
+    return [...this.logs.keys()];
   }
 
   /**
-   * What the snapshot job archives of one room: the periods since the last commit merged into
-   * one, and the live periods. The open period ends here; the next one begins with the count of
-   * this moment as its first peak.
+   * What the snapshot job archives of one room at this moment: the snapshot period, from the last
+   * committed reading (or the room's first heartbeat) to now, and the live periods not archived.
+   * A reading that is never committed is simply not a cut in the log, so the next one covers its
+   * time as well: nothing is lost when a write fails.
    */
   read(now: number, roomId: string): RoomReading | null {
-    const room = this.rooms.get(roomId);
-    if (!room) return null;
-    const tally = this.tally(room, now);
-    const pending = mergePeriods(room.pending, room.period);
-    room.pending = { ...pending, readAt: now };
-    room.period = newPeriod(now, tally.sessions, tally.viewers);
-    const closed = [...room.closed];
-    let live: LivePeriodReading | null = null;
-    if (room.live && tally.sessions === 0) closed.push(this.endedLive(room, room.live));
-    else if (room.live) live = this.liveReading(room.live);
-    return { room: roomId, at: now, ...tally, period: pending, live, closed };
+    const log = this.logs.get(roomId);
+    if (!log) return null;
+    const tally = this.tally(this.rooms.get(roomId), now);
+    const period = periodOf(log.entries.slice(Math.max(log.cut, 0)));
+    const lives = livePeriods(log.entries, tally.sessions === 0);
+    log.entries.push({ kind: 'read', at: now, ...tally });
+    const last = lives.at(-1);
+    return {
+      room: roomId,
+      at: now,
+      ...tally,
+      period,
+      live: last && last.end === null ? last : null,
+      closed: lives.filter((l) => l.end !== null && !log.archived.has(l.start)),
+    };
   }
 
   /**
-   * After the reading was written: forget what it held, and the room once nothing is left. A room
-   * with no live period and no join since the reading is empty, so this needs no clock.
+   * The reading was written. Its ended live periods are archived. When it is the latest reading,
+   * the next period starts there; an earlier one (a late commit, or a retry of one) moves nothing,
+   * since the latest reading already holds its period and only that reading's commit may let it go.
+   * The room is forgotten once nothing in its log is left to archive: nothing happened since the
+   * last committed reading, and every live period is archived.
    */
   commit(reading: RoomReading): void {
-    const room = this.rooms.get(reading.room);
-    if (!room) return;
-    if (room.pending?.readAt === reading.at) room.pending = null;
-    const archived = new Set(reading.closed.map((c) => c.start));
-    room.closed = room.closed.filter((c) => !archived.has(c.start));
-    if (room.live && archived.has(room.live.start)) room.live = null;
-    if (!room.live && room.closed.length === 0 && !room.pending && room.period.joins === 0)
-      this.rooms.delete(reading.room);
+    const log = this.logs.get(reading.room);
+    if (!log) return;
+    for (const ended of reading.closed) log.archived.add(ended.start);
+    const latest = log.entries.findLastIndex((e) => e.kind === 'read');
+    if (latest >= 0 && log.entries[latest]!.at === reading.at) log.cut = latest;
+    const nothingSince = log.cut === log.entries.length - 1;
+    if (nothingSince && liveStarts(log.entries).every((i) => log.archived.has(log.entries[i]!.at)))
+      this.logs.delete(reading.room);
   }
 }
 
-const newPeaks = (now: number) => ({
-  peakSessions: 0,
-  peakSessionsAt: now,
-  peakViewers: 0,
-  peakViewersAt: now,
-});
-
-const newPeriod = (now: number, sessions: number, viewers: number): PeriodAccumulators => ({
-  since: now,
-  peakSessions: sessions,
-  peakSessionsAt: now,
-  peakViewers: viewers,
-  peakViewersAt: now,
-  joins: 0,
-  joinsByEntry: {},
-});
-
-type Peaks = ReturnType<typeof newPeaks>;
-
-/** Counts only rise on a heartbeat, so raising the peaks there makes them exact. */
-function raisePeaks(peaks: Peaks, sessions: number, viewers: number, now: number) {
-  if (sessions > peaks.peakSessions)
-    Object.assign(peaks, { peakSessions: sessions, peakSessionsAt: now });
-  if (viewers > peaks.peakViewers)
-    Object.assign(peaks, { peakViewers: viewers, peakViewersAt: now });
+/** An accepted heartbeat: the counts right after it, and the deadline it gave its session. */
+interface Beat {
+  kind: 'beat';
+  at: number;
+  session: string;
+  viewer: string;
+  entry: string | undefined;
+  deadline: number;
+  joined: boolean;
+  sessions: number;
+  viewers: number;
 }
 
-function mergePeriods(a: PeriodAccumulators | null, b: PeriodAccumulators): PeriodAccumulators {
-  if (!a) return { ...b, joinsByEntry: { ...b.joinsByEntry } };
-  const sessions = higherPeak(
-    { value: a.peakSessions, at: a.peakSessionsAt },
-    { value: b.peakSessions, at: b.peakSessionsAt },
-  );
-  const viewers = higherPeak(
-    { value: a.peakViewers, at: a.peakViewersAt },
-    { value: b.peakViewers, at: b.peakViewersAt },
-  );
-  const joinsByEntry = { ...a.joinsByEntry };
-  for (const [entry, joins] of Object.entries(b.joinsByEntry))
-    joinsByEntry[entry] = (joinsByEntry[entry] ?? 0) + joins;
+type Entry =
+  | Beat
+  /** A leave of an online session: the nearer deadline it gave it. */
+  | { kind: 'leave'; at: number; session: string; deadline: number }
+  /** A reading, with the counts at that moment. */
+  | { kind: 'read'; at: number; sessions: number; viewers: number };
+
+interface RoomLog {
+  /** Oldest first. */
+  entries: Entry[];
+  /** Index of the last reading committed while it was the latest; -1 before the first. */
+  cut: number;
+  /** Starts of the live periods that a committed reading held as ended. */
+  archived: Set<number>;
+}
+
+const isJoin = (e: Entry): e is Beat => e.kind === 'beat' && e.joined;
+
+/** Where each live period starts: a join that leaves one session online (the room was empty). */
+const liveStarts = (entries: Entry[]) =>
+  entries.flatMap((e, i) => (isJoin(e) && e.sessions === 1 ? [i] : []));
+
+type Sample = { at: number; count: number };
+
+/** The highest count, with the time it was first reached. */
+function highest(samples: Sample[]): Sample {
+  return samples.reduce((best, s) => (s.count > best.count ? s : best));
+}
+
+/**
+ * A snapshot period, from the first entry given (the reading that began it, or the room's first
+ * heartbeat). Its peaks are the highest counts logged since; a reading in between, never committed,
+ * adds nothing, as counts only rise on a heartbeat.
+ */
+function periodOf(entries: Entry[]): PeriodAccumulators {
+  const counted = entries.filter((e) => e.kind !== 'leave');
+  const sessions = highest(counted.map((e) => ({ at: e.at, count: e.sessions })));
+  const viewers = highest(counted.map((e) => ({ at: e.at, count: e.viewers })));
+  const joins = entries.filter(isJoin);
+  const joinsByEntry: Record<string, number> = {};
+  for (const { entry } of joins) if (entry) joinsByEntry[entry] = (joinsByEntry[entry] ?? 0) + 1;
   return {
-    since: a.since,
-    peakSessions: sessions.value,
+    since: entries[0]!.at,
+    peakSessions: sessions.count,
     peakSessionsAt: sessions.at,
-    peakViewers: viewers.value,
+    peakViewers: viewers.count,
     peakViewersAt: viewers.at,
-    joins: a.joins + b.joins,
+    joins: joins.length,
     joinsByEntry,
   };
+}
+
+/**
+ * The live periods of a log, oldest first. Each ends when the room empties: at the latest deadline
+ * its sessions held before the next one started, or, for the last, only when `emptyNow`.
+ */
+function livePeriods(entries: Entry[], emptyNow: boolean): LivePeriodReading[] {
+  const starts = liveStarts(entries);
+  return starts.map((from, n) => {
+    const to = starts[n + 1] ?? entries.length;
+    const beats = entries.slice(from, to).filter((e): e is Beat => e.kind === 'beat');
+    const start = entries[from]!.at;
+    const sessions = highest(beats.map((b) => ({ at: b.at, count: b.sessions })));
+    const viewers = highest(beats.map((b) => ({ at: b.at, count: b.viewers })));
+    const ended = to < entries.length || emptyNow;
+    return {
+      start,
+      end: ended ? Math.max(start, ...lastDeadlines(entries.slice(0, to))) : null,
+      peakSessions: sessions.count,
+      peakSessionsAt: sessions.at,
+      peakViewers: viewers.count,
+      peakViewersAt: viewers.at,
+      joins: beats.filter(isJoin).length,
+      uniqueViewers: new Set(beats.map((b) => b.viewer)).size,
+    };
+  });
+}
+
+/** Each session's deadline as its latest heartbeat or leave left it. */
+function lastDeadlines(entries: Entry[]): number[] {
+  const deadlines = new Map<string, number>();
+  for (const e of entries) if (e.kind !== 'read') deadlines.set(e.session, e.deadline);
+  return [...deadlines.values()];
 }

@@ -1,8 +1,10 @@
 // Every store against the reference model: random sequences of what pages (and misbehaving
 // clients) send, with every field chosen at random, and the archive reading and committing in
 // between. After each step the store's answer must equal the model's, driven at the store's own
-// clock, and the invariants of rule 3 must hold. A failure prints its seed and path; replay it
-// with PROPERTY_SEED=<seed> PROPERTY_PATH=<path>, and keep it as a regular test below.
+// clock, and the invariants of rule 3 must hold. A failure prints its seed, its path and the
+// commands' replayPath; replay it with PROPERTY_SEED=<seed> PROPERTY_PATH=<path>
+// PROPERTY_REPLAY_PATH=<replayPath>, and keep it as a regular test in store.contract.test.ts
+// (docs/testing.md).
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PresenceModel } from '../../src/presence/model.js';
@@ -34,6 +36,8 @@ const replay =
   process.env.PROPERTY_SEED === undefined
     ? {}
     : { seed: Number(process.env.PROPERTY_SEED), path: process.env.PROPERTY_PATH };
+/** fc.commands shrinks on its own: its replayPath says which commands the shrunk case kept. */
+const replayPath = process.env.PROPERTY_REPLAY_PATH;
 
 const ROOMS = 2;
 const SESSIONS = ['sess-aaaaaaaa', 'sess-bbbbbbbb', 'sess-cccccccc', 'sess-dddddddd'];
@@ -50,12 +54,15 @@ interface Real {
   uncommitted: RoomReading[];
   /** Those of the read before it, never committed: a write that finishes late. */
   earlier: RoomReading[];
+  /** The readings committed last, for a retry of that commit. */
+  committed: RoomReading[];
 }
 
 interface Model {
   model: PresenceModel;
   uncommitted: RoomReading[];
   earlier: RoomReading[];
+  committed: RoomReading[];
 }
 
 type Command = fc.AsyncCommand<Model, Real>;
@@ -156,6 +163,40 @@ class CountCommand implements Command {
   toString = () => `count(${this.room})`;
 }
 
+/** What every reading must say whatever came before it (viewers ≤ sessions at every moment). */
+function checkReading(reading: RoomReading) {
+  const { at, sessions, viewers, period, live, closed } = reading;
+  expect(reading.visible).toBeLessThanOrEqual(sessions);
+  expect(viewers).toBeLessThanOrEqual(sessions);
+  expect(viewers >= 1).toBe(sessions >= 1);
+  // Counts only rise on a heartbeat, each seen by the period's peaks, first reached in the period.
+  expect(period.peakSessions).toBeGreaterThanOrEqual(sessions);
+  expect(period.peakViewers).toBeGreaterThanOrEqual(viewers);
+  expect(period.peakViewers).toBeLessThanOrEqual(period.peakSessions);
+  for (const peakAt of [period.peakSessionsAt, period.peakViewersAt]) {
+    expect(peakAt).toBeGreaterThanOrEqual(period.since);
+    expect(peakAt).toBeLessThanOrEqual(at);
+  }
+  const byEntry = Object.values(period.joinsByEntry);
+  expect(byEntry.every((joins) => joins > 0)).toBe(true);
+  expect(byEntry.reduce((sum, joins) => sum + joins, 0)).toBeLessThanOrEqual(period.joins);
+  // A room is live exactly while it has sessions online.
+  expect(live === null).toBe(sessions === 0);
+  if (live) expect(live.peakSessions).toBeGreaterThanOrEqual(sessions);
+  for (const l of [...closed, ...(live ? [live] : [])]) {
+    expect(l.peakViewers).toBeLessThanOrEqual(l.peakSessions);
+    expect(l.peakSessions).toBeLessThanOrEqual(l.joins);
+    expect(l.uniqueViewers).toBeGreaterThanOrEqual(l.peakViewers);
+    expect(l.peakSessionsAt).toBeGreaterThanOrEqual(l.start);
+    expect(l.peakViewersAt).toBeGreaterThanOrEqual(l.start);
+  }
+  // Ended live periods, oldest first, each over before the next began and before the reading.
+  closed.forEach((l, i) => {
+    expect(l.end).toBeGreaterThanOrEqual(l.peakSessionsAt);
+    expect(l.end).toBeLessThan(closed[i + 1]?.start ?? live?.start ?? at);
+  });
+}
+
 class ReadCommand implements Command {
   check = () => true;
   async run(m: Model, r: Real) {
@@ -166,12 +207,8 @@ class ReadCommand implements Command {
       const reading = m.model.read(byRoom.get(room)?.at ?? 0, room);
       return reading ? [reading] : [];
     });
+    for (const reading of got) checkReading(reading);
     expect(got).toEqual(expected);
-    for (const reading of got) {
-      expect(reading.visible).toBeLessThanOrEqual(reading.sessions);
-      expect(reading.viewers).toBeLessThanOrEqual(reading.sessions);
-      expect(reading.viewers >= 1).toBe(reading.sessions >= 1);
-    }
     r.earlier = r.uncommitted;
     m.earlier = m.uncommitted;
     r.uncommitted = got;
@@ -184,11 +221,19 @@ class ReadCommand implements Command {
  * The archive's write of these readings finished: the store and the model forget what they held,
  * and must then agree on the rooms left to archive.
  */
-async function commitBoth(m: Model, r: Real, which: 'uncommitted' | 'earlier') {
+async function commitBoth(m: Model, r: Real, which: 'uncommitted' | 'earlier' | 'committed') {
   await r.store.commitReadings(r[which]);
   for (const reading of m[which]) m.model.commit(reading);
-  r[which] = [];
-  m[which] = [];
+  r.committed = r[which];
+  m.committed = m[which];
+  if (which !== 'committed') {
+    r[which] = [];
+    m[which] = [];
+  }
+  await checkRoomsToArchive(m, r);
+}
+
+async function checkRoomsToArchive(m: Model, r: Real) {
   const archived = new Set(await r.store.roomsToArchive());
   const modelRooms = new Set(m.model.roomsToArchive());
   expect(r.rooms.filter((room) => archived.has(room))).toEqual(
@@ -207,6 +252,27 @@ class LateCommitCommand implements Command {
   check = (m: Readonly<Model>) => m.earlier.length > 0;
   run = (m: Model, r: Real) => commitBoth(m, r, 'earlier');
   toString = () => 'lateCommit()';
+}
+
+/** The commit's answer was lost and the archive commits the same readings again. */
+class RetryCommitCommand implements Command {
+  check = (m: Readonly<Model>) => m.committed.length > 0;
+  run = (m: Model, r: Real) => commitBoth(m, r, 'committed');
+  toString = () => 'retryCommit()';
+}
+
+/**
+ * The write of the latest readings failed: they are never committed, and the next reading must
+ * cover their time as well (nothing is lost).
+ */
+class FailedWriteCommand implements Command {
+  check = (m: Readonly<Model>) => m.uncommitted.length > 0;
+  async run(m: Model, r: Real) {
+    m.uncommitted = [];
+    r.uncommitted = [];
+    await checkRoomsToArchive(m, r);
+  }
+  toString = () => 'failedWrite()';
 }
 
 class WaitCommand implements Command {
@@ -257,6 +323,8 @@ const commands = [
   fc.constant(new ReadCommand()),
   fc.constant(new CommitCommand()),
   fc.constant(new LateCommitCommand()),
+  fc.constant(new RetryCommitCommand()),
+  fc.constant(new FailedWriteCommand()),
   waits.map((ms) => new WaitCommand(ms)),
 ];
 
@@ -278,17 +346,25 @@ for (const kind of storeKinds) {
             }
           : (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
       await fc.assert(
-        fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'max' }), async (cmds) => {
-          runNumber += 1;
-          const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
-          await fc.asyncModelRun(
-            () => ({
-              model: { model: new PresenceModel(rules), uncommitted: [], earlier: [] },
-              real: { store, rooms, wait, uncommitted: [], earlier: [] },
-            }),
-            cmds,
-          );
-        }),
+        fc.asyncProperty(
+          fc.commands(commands, { maxCommands: 60, size: 'max', replayPath }),
+          async (cmds) => {
+            runNumber += 1;
+            const rooms = Array.from({ length: ROOMS }, (_, i) => `prop-${runNumber}-${i}`);
+            await fc.asyncModelRun(
+              () => ({
+                model: {
+                  model: new PresenceModel(rules),
+                  uncommitted: [],
+                  earlier: [],
+                  committed: [],
+                },
+                real: { store, rooms, wait, uncommitted: [], earlier: [], committed: [] },
+              }),
+              cmds,
+            );
+          },
+        ),
         { numRuns: Math.max(1, Math.round(runs[kind] * scale)), ...replay },
       );
     }, 600_000);

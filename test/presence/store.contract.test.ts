@@ -371,6 +371,30 @@ for (const kind of storeKinds) {
         expect(next!.live).toMatchObject({ start: reading!.live!.start, joins: 4 });
       });
 
+      it('a peak reached again keeps the time it was first reached, in the period and the live period', async () => {
+        const room = id('room');
+        const [first, second] = [id('s'), id('s')];
+        await beat({ room, session: first, viewer: 'ada' });
+        const peak = await beat({ room, session: second, viewer: 'bob' });
+        await sleep(2);
+        // A change of state is never too soon: the second tab takes ada's viewer, then carol's.
+        await beat({ room, session: second, viewer: 'ada', state: 'hidden' });
+        await sleep(2);
+        const again = await beat({ room, session: second, viewer: 'carol' });
+        expect(again).toMatchObject({ sessions: 2, viewers: 2 });
+        expect(again.at).toBeGreaterThan(peak.at);
+        const firstReached = {
+          peakSessions: 2,
+          peakSessionsAt: peak.at,
+          peakViewers: 2,
+          peakViewersAt: peak.at,
+        };
+        expect((await store.count(room)).peak).toEqual({ sessions: 2, viewers: 2, at: peak.at });
+        const [reading] = await store.readRooms([room]);
+        expect(reading!.period).toMatchObject(firstReached);
+        expect(reading!.live).toMatchObject(firstReached);
+      });
+
       it('starts the next period with the count at the reading as its peak', async () => {
         const room = id('room');
         await beat({ room, session: id('s') });
@@ -498,7 +522,9 @@ for (const kind of storeKinds) {
         await beat({ room, session: id('s') });
         const [reading] = await store.readRooms([room]);
         expect(reading!.closed).toHaveLength(1);
-        expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1 });
+        expect(reading!.closed[0]).toMatchObject({ joins: 1, uniqueViewers: 1 });
+        // The new live period counts its own viewers, not those of the one that ended.
+        expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1, uniqueViewers: 1 });
         expect(reading!.live!.start).toBeGreaterThan(reading!.closed[0]!.end!);
         await store.commitReadings([reading!]);
         const [next] = await store.readRooms([room]);
