@@ -5,7 +5,8 @@
 // client address). For every row: requests a second, and CPU µs per request of the process that
 // answered and of Redis (all three masters summed on Cluster), as ratios to the bare route.
 //   npm run build && npx tsx bench/cost.ts   (npm run bench runs it as its first part)
-//   BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row (medians), BENCH_CONNECTIONS=64
+//   BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row (medians), BENCH_CONNECTIONS=64,
+//   BENCH_TARGETS=redis,cluster to run only some targets' rows (beside the bare route's)
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
@@ -161,9 +162,12 @@ export async function costBench(options: CostOptions): Promise<CostResult> {
       { target: 'redis', row: 'badge', path: '/v1/rooms/c/badge.svg', script: 'bench/count.lua' },
       { target: 'cluster', row: 'count', path: '/v1/rooms/c/count', script: 'bench/count.lua' },
     ];
+    // BENCH_TARGETS=cluster,redis runs those targets' rows only (and the bare route's).
+    const only = process.env.BENCH_TARGETS?.split(',');
+    const chosen = runs.filter((r) => !only || r.target === 'bare' || only.includes(r.target));
     const samples = new Map<string, Measured[]>();
     for (let r = 0; r < options.repeats; r++) {
-      for (const { target, row, path, script } of runs) {
+      for (const { target, row, path, script } of chosen) {
         const t = targets[target];
         const m = await measured(t.pid, t.redis, `${t.url}${path}`, script, {
           ...wrkOptions,
@@ -174,7 +178,7 @@ export async function costBench(options: CostOptions): Promise<CostResult> {
       }
     }
     const rows: CostResult['rows'] = {};
-    for (const { target, row } of runs) {
+    for (const { target, row } of chosen) {
       const ms = samples.get(`${target} ${row}`)!;
       rows[target] ??= {};
       rows[target][row] = {
@@ -198,7 +202,7 @@ const x = (n: number) => `${n.toFixed(2)}×`;
 /** The table of docs/benchmarks.md: every row against the bare route and the naive peer. */
 export function costTable({ rows }: CostResult): string[] {
   const bare = rows.bare!;
-  const naive = rows.naive!;
+  const naive = rows.naive ?? {};
   const total = (m: Measured) => m.cpuUs + m.redisUs;
   const lines = [
     '| row | target | requests/s | throughput to bare | CPU µs per request (service + Redis) | CPU to bare | Redis to bare | CPU to naive | goal |',
@@ -212,7 +216,8 @@ export function costTable({ rows }: CostResult): string[] {
     badge: 'CPU ≤ 1.20×, throughput ≥ 0.90×',
   };
   for (const row of ['join', 'refresh', 'count', 'counts', 'badge'] as const) {
-    const base = row === 'join' || row === 'refresh' ? bare.join! : bare.count!;
+    const base = row === 'join' || row === 'refresh' ? bare.join : bare.count;
+    if (base === undefined) continue;
     const peer = row === 'count' || row === 'counts' || row === 'badge' ? naive.count : naive[row];
     for (const target of ['bare', 'naive', 'redis', 'cluster'] as const) {
       const m = rows[target]?.[row];
