@@ -14,7 +14,6 @@ export type RedisClient = Redis | Cluster;
 /**
  * Commands that are sent in batches already (a tick's heartbeats, one call per hash slot): ioredis
  * would auto-pipeline them by their first argument, the number of keys, not by their keys' slot.
- * Their one-room form (hcHeartbeatsRoom, first argument a key) is auto-pipelined on Cluster.
  */
 const batchedCommands = ['hcHeartbeats'];
 

@@ -53,11 +53,10 @@ export class RedisCounting {
     const queued = [...call.values()].flat();
     try {
       const results = await guard(async () => {
-        const reply =
-          this.cluster && keys.length === 1
-            ? await this.redis.hcHeartbeatsRoom(keys[0]!, ...args)
-            : await this.redis.hcHeartbeats(keys.length, ...keys, ...args);
-        const results = parseHeartbeats(reply, queued.length);
+        const results = parseHeartbeats(
+          await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
+          queued.length,
+        );
         // Once per room (again after the archive forgot it): the room index is a key of its own
         // slot on Cluster, so it cannot live inside the rooms' script.
         const created = results.flatMap(({ created, outcome }, i) =>

@@ -22,7 +22,6 @@ declare module 'ioredis' {
       numberOfKeys: number,
       ...keysAndArgs: (string | number)[]
     ): Result<number[], Context>;
-    hcHeartbeatsRoom(base: string, ...args: (string | number)[]): Result<number[], Context>;
     hcLeave(base: string, session: string, graceMs: number): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<string, Context>;
@@ -52,10 +51,6 @@ const archiveKeysPerRoom = 8;
 export function defineScripts(redis: RedisClient): void {
   // Any number of rooms' heartbeats: the caller passes the number of keys (rooms) first.
   redis.defineCommand('hcHeartbeats', { lua: withLib('heartbeats.lua') });
-  // The same script for the heartbeats of one room, for Cluster, where most calls hold one room:
-  // its first argument is then the room's key, so ioredis auto-pipelines the calls of a tick by
-  // the node that serves each one (one write per node, not one per call).
-  redis.defineCommand('hcHeartbeatsRoom', { numberOfKeys: 1, lua: withLib('heartbeats.lua') });
   redis.defineCommand('hcLeave', { numberOfKeys: 1, lua: withLib('leave-1.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
   // Any number of rooms, 8 keys each: the caller passes the number of keys first.
