@@ -7,9 +7,24 @@ import type {
   PresenceStore,
   RoomsQuery,
 } from '../../src/presence/store.js';
-import { fastRules, keysOf, openStore, storeKinds } from '../support/stores.js';
+import { fastRules, keysOf, openStore, type StoreKind, storeKinds } from '../support/stores.js';
 
 const realSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Redis keeps its own time, so the Redis stores wait in real time; the embedded store runs on
+ * this process's clock plus the time the test skipped, so waiting on it costs nothing.
+ */
+const clockFor = (kind: StoreKind) => {
+  if (kind !== 'embedded') return { storeNow: Date.now, sleep: realSleep };
+  let skippedMs = 0;
+  return {
+    storeNow: () => Date.now() + skippedMs,
+    sleep: async (ms: number) => {
+      skippedMs += ms;
+    },
+  };
+};
 const id = (label: string) => `${label}-${randomBytes(6).toString('hex')}`;
 
 const accepted = (outcome: HeartbeatOutcome) => {
@@ -19,16 +34,7 @@ const accepted = (outcome: HeartbeatOutcome) => {
 };
 
 for (const kind of storeKinds) {
-  // Redis keeps its own time, so the Redis stores wait in real time; the embedded store runs on
-  // this process's clock plus the time the test skipped, so waiting on it costs nothing.
-  let skippedMs = 0;
-  const storeNow = kind === 'embedded' ? () => Date.now() + skippedMs : Date.now;
-  const sleep =
-    kind === 'embedded'
-      ? async (ms: number) => {
-          skippedMs += ms;
-        }
-      : realSleep;
+  const { storeNow, sleep } = clockFor(kind);
   const opened = await openStore(kind, undefined, storeNow);
 
   describe.skipIf(!opened)(`presence store contract: ${kind}`, () => {
@@ -510,7 +516,8 @@ for (const kind of storeKinds) {
 
 for (const kind of storeKinds) {
   // A large room, made small: every 2 online sessions stretch the next heartbeat one step more.
-  const opened = await openStore(kind, { ...fastRules, largeRoomSessions: 2 });
+  const { storeNow, sleep } = clockFor(kind);
+  const opened = await openStore(kind, { ...fastRules, largeRoomSessions: 2 }, storeNow);
 
   describe.skipIf(!opened)(`presence store contract, large rooms: ${kind}`, () => {
     const store = opened?.store as PresenceStore;
