@@ -1,4 +1,4 @@
-// The README and the pages in docs/ link to each other, to source files and to headings: every
+// The READMEs and the pages in docs/ link to each other, to source files and to headings: every
 // relative link must reach a file that exists and, with a #fragment, a heading of that file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,6 +12,9 @@ const pages = [
   ...readdirSync(join(root, 'docs'))
     .filter((name) => name.endsWith('.md'))
     .map((name) => join(root, 'docs', name)),
+  ...readdirSync(join(root, 'src'))
+    .map((folder) => join(root, 'src', folder, 'README.md'))
+    .filter((readme) => existsSync(readme)),
 ];
 
 /** The text outside fenced code blocks and inline code, where links and headings are read. */
@@ -80,7 +83,7 @@ const brokenBecause = ({ page, target }: Link): string | null => {
     : `no heading #${fragment} in ${relative(root, file)}`;
 };
 
-describe('links in the README and docs/', () => {
+describe('links in the READMEs and docs/', () => {
   it('finds the pages and their links', () => {
     expect(pages.length).toBeGreaterThan(5);
     expect(links(join(root, 'README.md')).length).toBeGreaterThan(10);
