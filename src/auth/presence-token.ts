@@ -37,6 +37,8 @@ export interface PresenceTokenOptions {
   publicKeys: JSONWebKeySet | null;
   /** Seconds of clock difference allowed for exp and nbf; clockToleranceS by default. */
   clockToleranceS?: number;
+  /** This instance's clock (epoch ms) that exp and nbf are checked against; Date.now by default. */
+  nowMs?: () => number;
 }
 
 export interface PresenceTokenVerifier {
@@ -92,6 +94,7 @@ export async function createPresenceTokenVerifier(
 ): Promise<PresenceTokenVerifier> {
   const isSigned = roomMatcher(options.rooms);
   const toleranceS = options.clockToleranceS ?? clockToleranceS;
+  const nowMs = options.nowMs ?? Date.now;
   const secrets = new Map<string | null, CryptoKey>();
   for (const { kid, secret } of options.secrets) secrets.set(kid, await hmacKey(secret));
   const publicKeys = options.publicKeys ? createLocalJWKSet(options.publicKeys) : null;
@@ -113,7 +116,12 @@ export async function createPresenceTokenVerifier(
         if (!key) throw invalid('the token was not signed with a key this service accepts');
         return key;
       },
-      { algorithms, requiredClaims: ['room', 'sub', 'exp'], clockTolerance: toleranceS },
+      {
+        algorithms,
+        requiredClaims: ['room', 'sub', 'exp'],
+        clockTolerance: toleranceS,
+        currentDate: new Date(nowMs()),
+      },
     );
 
   const verified = new Map<string, Verified>();
@@ -121,7 +129,7 @@ export async function createPresenceTokenVerifier(
   const remembered = (token: string): Verified | undefined => {
     const known = verified.get(token);
     if (!known) return undefined;
-    const nowS = Date.now() / 1000;
+    const nowS = nowMs() / 1000;
     if (nowS - toleranceS < known.exp && nowS + toleranceS >= known.nbf) return known;
     verified.delete(token);
     return undefined;

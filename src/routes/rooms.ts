@@ -1,6 +1,7 @@
 // GET /v1/rooms: active rooms for operators, largest first by default; searched by room id
 // prefix, sorted and paged. The store reads the page from its indexes at a cost that grows with
-// offset + limit, not with the number of rooms (README, "The rooms list"). Admin token required.
+// offset + limit, not with the number of rooms (docs/how-it-works.md, "The rooms list"). Admin
+// token required.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { countBody } from './count.js';
 import { Count, errorResponses } from './schemas.js';

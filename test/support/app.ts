@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { type Database, openDatabase } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
+import { openMemoryDatabase } from './pglite.js';
 import { redisUrl } from './redis.js';
 import { deleteRedisPrefix, testConfig, uniquePrefix } from './stores.js';
 
@@ -10,10 +11,10 @@ export const adminToken = 'test-admin-token-0123456789';
 export const browserAgent =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
-// One in-memory archive database per test file (opening one takes seconds), closed after it.
+// One in-memory archive database per test file, closed after it.
 let shared: Promise<Database> | null = null;
 export function sharedDatabase(): Promise<Database> {
-  shared ??= openDatabase({ databaseUrl: null, dataDir: 'memory://' });
+  shared ??= openMemoryDatabase();
   return shared;
 }
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // Helpers for the snapshot suites: a logger that keeps its lines, and a database that is gone.
 import type { Logger } from '../../src/archive/snapshot.js';
 import { type Database, openDatabase } from '../../src/db/client.js';
+import { openMemoryDatabase } from './pglite.js';
 
 /** A logger that keeps what was logged, so a test can check that failures are reported. */
 export function memoryLog() {
@@ -28,7 +29,7 @@ export async function unreachableDatabase(kind: 'pglite' | 'postgres'): Promise<
       migrate: false,
     });
   }
-  const closed = await openDatabase({ databaseUrl: null, dataDir: 'memory://', migrate: false });
+  const closed = await openMemoryDatabase({ migrate: false });
   await closed.close();
   return closed;
 }

@@ -1,8 +1,10 @@
 // Seeds the archive the way production fills it: heartbeats into an embedded presence store whose
 // clock the test moves, and the real snapshot job (runSnapshot) at the end of every minute,
 // writing through the real writer. Nothing is inserted behind the job's back.
+import { count, eq, sql } from 'drizzle-orm';
 import { runSnapshot } from '../../src/archive/snapshot.js';
 import type { Database } from '../../src/db/client.js';
+import { snapshots } from '../../src/db/schema/index.js';
 import { MemoryPresenceStore } from '../../src/presence/memory-store.js';
 import { testConfig } from './stores.js';
 
@@ -66,4 +68,45 @@ export async function archiveMinutes(
   }
   await store.close();
   return { runs, firstRunMs: startMs + minuteMs, lastRunMs: nowMs };
+}
+
+/**
+ * Writes the snapshot rows of `sessions.length` one-minute periods of a room from startMs in one
+ * set-based INSERT, shaped as archiveMinutes would archive the same minutes: sessions[i] sessions
+ * (two a viewer, all visible) at the end of minute i, the peak of a minute the higher of its
+ * count and the one before, joins the sessions it added; null means nobody, and the minute the
+ * room empties reads 0. Snapshot rows only: for what reads history at scale (the chart), where
+ * archiveMinutes would take a snapshot run, and a minute of a busy machine, per 1 000 minutes.
+ * Returns the rows written.
+ */
+export async function seedSnapshotRows(
+  database: Database,
+  room: string,
+  startMs: number,
+  sessions: readonly (number | null)[],
+): Promise<number> {
+  await database.db.execute(sql`
+    WITH minute AS (
+      SELECT (o - 1)::int AS i, CASE jsonb_typeof(v) WHEN 'null' THEN NULL ELSE v::int END AS n
+      FROM jsonb_array_elements(${JSON.stringify(sessions)}::jsonb) WITH ORDINALITY AS m(v, o)
+    ), period AS (
+      SELECT i, n, lag(n) OVER (ORDER BY i) AS before,
+        -- a room that was empty starts its period at its first heartbeat, 10 s into the minute
+        to_timestamp((${startMs}::bigint + i * ${minuteMs}
+          + CASE WHEN lag(n) OVER (ORDER BY i) IS NULL THEN 10000 ELSE 0 END) / 1000.0) AS since
+      FROM minute
+    )
+    INSERT INTO snapshots (room, period_start, period_end, sessions, viewers, visible,
+      peak_sessions, peak_sessions_at, peak_viewers, peak_viewers_at, joins)
+    SELECT ${room}, since, to_timestamp((${startMs}::bigint + (i + 1) * ${minuteMs}) / 1000.0),
+      coalesce(n, 0), (coalesce(n, 0) + 1) / 2, coalesce(n, 0),
+      greatest(coalesce(n, 0), coalesce(before, 0)), since,
+      greatest((coalesce(n, 0) + 1) / 2, (coalesce(before, 0) + 1) / 2), since,
+      greatest(coalesce(n, 0) - coalesce(before, 0), 0)
+    FROM period WHERE n IS NOT NULL OR before IS NOT NULL`);
+  const [written] = await database.db
+    .select({ rows: count() })
+    .from(snapshots)
+    .where(eq(snapshots.room, room));
+  return written?.rows ?? 0;
 }

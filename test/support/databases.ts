@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { type Database, openDatabase } from '../../src/db/client.js';
+import { openMemoryDatabase } from './pglite.js';
 
 export const postgresUrl =
   process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -42,11 +43,9 @@ export const uniqueSchema = (label = 't') => `${label}_${randomBytes(6).toString
 
 /** Opens a fresh, migrated archive database of the given kind. */
 export function openTestDatabase(kind: DatabaseKind, schema = uniqueSchema()): Promise<Database> {
-  return openDatabase(
-    kind === 'pglite'
-      ? { databaseUrl: null, dataDir: 'memory://', schema }
-      : { databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 4 },
-  );
+  return kind === 'pglite'
+    ? openMemoryDatabase({ schema })
+    : openDatabase({ databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 4 });
 }
 
 /** Drops what the test database created and closes it. */

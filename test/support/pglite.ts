@@ -1,0 +1,62 @@
+// In-memory PGlite for the tests, quickly: creating one runs initdb (about 2 s of CPU), so the
+// global setup runs it once and every test file's PGlite starts from a copy of that empty cluster
+// (a quarter of the time). Migrations still run in each database, as at a real start.
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { inject } from 'vitest';
+import { type Database, type OpenOptions, openDatabase } from '../../src/db/client.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A tarball of a freshly initialised, empty PGlite cluster; '' when there is none. */
+    pgliteTemplate: string;
+  }
+}
+
+/** For the global setup: writes the template and returns its path and how to remove it. */
+export async function writePgliteTemplate(): Promise<{
+  path: string;
+  remove: () => Promise<void>;
+}> {
+  const pglite = await PGlite.create('memory://');
+  const tarball = await pglite.dumpDataDir('none');
+  await pglite.close();
+  const path = join(tmpdir(), `headcount-pglite-${randomBytes(6).toString('hex')}.tar`);
+  await writeFile(path, Buffer.from(await tarball.arrayBuffer()));
+  return { path, remove: () => rm(path, { force: true }) };
+}
+
+let template: Promise<Blob | null> | undefined;
+
+/** A new, empty in-memory PGlite: from the template when the global setup made one. */
+export async function newPglite(): Promise<PGlite> {
+  template ??= (async () => {
+    const path = inject('pgliteTemplate');
+    return path ? new Blob([await readFile(path)]) : null;
+  })();
+  const tarball = await template;
+  return tarball ? PGlite.create({ loadDataDir: tarball }) : PGlite.create('memory://');
+}
+
+/** openDatabase on a new in-memory PGlite, which its close() closes too. */
+export async function openMemoryDatabase(
+  options: Omit<OpenOptions, 'databaseUrl' | 'dataDir' | 'pglite'> = {},
+): Promise<Database> {
+  const pglite = await newPglite();
+  try {
+    const database = await openDatabase({ ...options, databaseUrl: null, dataDir: '', pglite });
+    return {
+      ...database,
+      close: async () => {
+        await database.close();
+        if (!pglite.closed) await pglite.close();
+      },
+    };
+  } catch (err) {
+    await pglite.close();
+    throw err;
+  }
+}
