@@ -2,8 +2,8 @@
 // A token is a JWT minted by the site's own backend; its `sub` is the viewer, so a script on
 // the page cannot invent viewers, and every session it adds is tied to a viewer the site vouched for.
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-import type { PresenceSecret } from '../config.js';
 import { HttpError } from '../errors.js';
+import type { PresenceSecret } from './keys.js';
 
 /** Seconds of clock difference allowed between the site's backend and this service. */
 export const clockToleranceS = 5;
