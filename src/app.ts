@@ -25,6 +25,7 @@ import loadShedding from './plugins/load-shedding.js';
 import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
+import type {} from './readiness.js';
 import { routes } from './routes/index.js';
 import { pageHelmet } from './routes/security-headers.js';
 import { trustProxyOption } from './trust-proxy.js';

@@ -6,7 +6,6 @@
 // is allowed.
 import { randomBytes } from 'node:crypto';
 import { validate as isCronExpression } from 'node-cron';
-import { parsePresenceSecrets, parsePublicKeys } from './auth/keys.js';
 import { isId } from './ids.js';
 import {
   flag,
@@ -20,6 +19,7 @@ import {
   setting,
   text,
 } from './setting.js';
+import { parsePresenceSecrets, parsePublicKeys } from './signing-keys.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 /** A Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes. */

@@ -1,15 +1,14 @@
 // The one error handler: every failure leaves as {"error":{"code","message"}} with its status,
-// including what the framework and Node's HTTP parser refuse before a route runs. 5xx details go
-// to the log, never to the client.
+// including what the framework and Node's HTTP parser refuse before a route runs, and every
+// outage of the store or the database is answered here. 5xx details go to the log, never to the
+// client.
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { type ErrorCode, errorBody, HttpError } from '../errors.js';
+import { DatabaseUnavailableError } from '../db/unavailable.js';
+import { type ErrorCode, errorBody, HttpError, outage } from '../errors.js';
+import { fieldRules } from '../ids.js';
 import { StoreUnavailableError } from '../presence/unavailable.js';
-import { fieldRules } from '../routes/schemas.js';
-
-/** Seconds a client should wait before retrying when the store is down. */
-const storeRetryAfterS = 2;
 
 const fieldCodes: Record<string, ErrorCode> = {
   room: 'invalid_room',
@@ -69,13 +68,9 @@ const byStatus: Record<number, () => HttpError> = {
 
 function toHttpError(error: FastifyError | Error): HttpError | null {
   if (error instanceof HttpError) return error;
-  if (error instanceof StoreUnavailableError) {
-    return new HttpError(
-      'store_unavailable',
-      'the presence store is unavailable; retry shortly',
-      storeRetryAfterS,
-    );
-  }
+  // Every outage, whichever dependency and route: 503, its code and its Retry-After (errors.ts).
+  if (error instanceof StoreUnavailableError) return outage('store');
+  if (error instanceof DatabaseUnavailableError) return outage('database');
   const fe = error as FastifyError;
   if (fe.validation?.[0]) return fromValidation(fe.validation[0], fe.validationContext);
   const known = fe.code ? frameworkErrors[fe.code] : undefined;
