@@ -231,13 +231,15 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
 
   /**
    * Whether a run measured the service rather than a starved machine: its own liveness route,
-   * which never waits for the store, answered every time within the margin, and nothing was shed
-   * as overloaded. (A fault that stalled the process itself would fail this in every run.)
+   * which never waits for the store, answered every time within half the margin (the other half
+   * is the request's own work), and nothing was shed as overloaded. A fault that stalled the
+   * process itself would fail this in every run, and the test with it.
    */
   const responsive = (answers: Answer[]) =>
     answers.every(
       (a) =>
-        (a.route !== 'GET /healthz' || a.ms <= boundMs - storeTimeoutMs) && a.code !== 'overloaded',
+        (a.route !== 'GET /healthz' || a.ms <= (boundMs - storeTimeoutMs) / 2) &&
+        a.code !== 'overloaded',
     );
 
   const slowest = (answers: Answer[]) => {
