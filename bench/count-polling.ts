@@ -192,7 +192,7 @@ try {
       DATA_DIR: 'memory://',
       ADMIN_TOKEN: adminToken,
       TRUST_PROXY: '1',
-      HEARTBEAT_TTL_S: '3600',
+      VISIBLE_TTL_S: '3600',
       HIDDEN_TTL_S: '3600',
       LOG_LEVEL: 'warn',
       PORT: String(port),

@@ -49,7 +49,7 @@ async function openBenchApp(env: Record<string, string>): Promise<FastifyInstanc
     LOG_LEVEL: 'silent',
     DATA_DIR: 'memory://',
     // Long ttls: every loaded room stays active for the whole run.
-    HEARTBEAT_TTL_S: '3600',
+    VISIBLE_TTL_S: '3600',
     HIDDEN_TTL_S: '3600',
     STORE_TIMEOUT_MS: '30000',
     ...env,

@@ -90,7 +90,7 @@ try {
       DATABASE_URL: databaseUrl,
       ADMIN_TOKEN: 'bench-admin-token-0123456789',
       TRUST_PROXY: '1',
-      HEARTBEAT_TTL_S: '3600',
+      VISIBLE_TTL_S: '3600',
       HIDDEN_TTL_S: '3600',
       PORT: String(servicePort),
     }),

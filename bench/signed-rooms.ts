@@ -30,7 +30,7 @@ const config = loadConfig({
   SNAPSHOT_ENABLED: 'false',
   LOG_LEVEL: 'silent',
   DATA_DIR: 'memory://',
-  HEARTBEAT_TTL_S: '3600',
+  VISIBLE_TTL_S: '3600',
   HIDDEN_TTL_S: '3600',
 });
 const database = await openDatabase({ databaseUrl: null, dataDir: 'memory://' });

@@ -107,7 +107,7 @@ export async function snapshotLoadBench(options: SnapshotLoadOptions): Promise<S
       ADMIN_TOKEN: 'bench-admin-token-0123456789',
       SNAPSHOT_ENABLED: 'false',
       RATE_LIMIT_MAX: '1000000000',
-      HEARTBEAT_TTL_S: '3600',
+      VISIBLE_TTL_S: '3600',
       HIDDEN_TTL_S: '3600',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -11,9 +11,10 @@ import Fastify, {
   type FastifyServerOptions,
   type onRequestHookHandler,
 } from 'fastify';
+import { webhookPayloads } from './archive/payloads.js';
 import snapshotPlugin from './archive/plugin.js';
 import presenceToken from './auth/plugin.js';
-import type { Config, TrustProxy } from './config.js';
+import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
 import { HttpError } from './errors.js';
@@ -25,10 +26,11 @@ import loadShedding from './plugins/load-shedding.js';
 import metricsPlugin from './plugins/metrics.js';
 import storePlugin from './plugins/store.js';
 import type { PresenceStore } from './presence/store.js';
+import type {} from './readiness.js';
 import { answeredFromCache } from './routes/count-guard.js';
 import { routes } from './routes/index.js';
 import { pageHelmet } from './routes/security-headers.js';
-import { webhookPayloads } from './webhooks/payloads.js';
+import { trustProxyOption } from './trust-proxy.js';
 import webhooksPlugin from './webhooks/plugin.js';
 
 declare module 'fastify' {
@@ -46,17 +48,6 @@ export interface AppOptions {
   /** An archive database opened by the caller (tests share one); it stays open after close. */
   database?: Database;
   logger?: FastifyServerOptions['logger'];
-}
-
-/**
- * Fastify's trustProxy for the configured proxies. A hop count becomes "trust the nearest n
- * addresses" (Fastify itself treats a bare number as "trust none").
- */
-export function trustProxyOption(
-  trust: TrustProxy,
-): false | string[] | ((address: string, hop: number) => boolean) {
-  if (typeof trust !== 'number') return trust;
-  return (_address, hop) => hop < trust;
 }
 
 /** The body limit of every request, in bytes (SPEC: 2 KiB). */

@@ -1,461 +1,382 @@
-// The one place environment variables are read. Everything is validated at start; a bad value
-// stops the process with one line per problem naming the variable, the value and what is allowed.
+// The one place environment variables are read. Each setting is declared once below (its name,
+// kind, default, unit, what is allowed and what it does; the kinds are in setting.ts); the Config
+// type, every validation message and the table in docs/configuration.md (npm run docs:config)
+// come from that declaration.
+// A bad value stops the process with one line per problem naming the variable, the value and what
+// is allowed.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import type { JSONWebKeySet } from 'jose';
-import { z } from 'zod';
-import type { PresenceRules } from './presence/store.js';
+import { validate as isCronExpression } from 'node-cron';
+import { isId } from './ids.js';
+import {
+  flag,
+  integer,
+  list,
+  matching,
+  milliseconds,
+  oneOf,
+  type Setting,
+  seconds,
+  setting,
+  text,
+} from './setting.js';
+import { parsePresenceSecrets, parsePublicKeys } from './signing-keys.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
-const seconds = (fallback: number, max = 86_400) =>
-  z.coerce
-    .number({ error: 'must be a number of seconds' })
-    .int('must be a whole number of seconds')
-    .min(1, 'must be at least 1 second')
-    .max(max, `must be at most ${max} seconds`)
-    .default(fallback);
+/** A Standard Webhooks secret: whsec_ and the base64 of 24 to 64 bytes. */
+function webhookSecret(value: string): string | undefined {
+  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value.trim())?.[1];
+  const bytes = key ? Buffer.from(key, 'base64').length : 0;
+  return bytes >= 24 && bytes <= 64 ? value.trim() : undefined;
+}
 
-const flag = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
+/** Every setting, in the order of the docs' table. */
+export const settings = {
+  HOST: text({
+    fallback: '127.0.0.1',
+    allowed: 'a host name or address',
+    doc: 'address to listen on (`0.0.0.0` in the Docker image)',
+  }),
+  PORT: integer({ min: 0, max: 65_535 }, { fallback: '8080', doc: 'port to listen on' }),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    fallback: 'info',
+    doc: '`debug` adds a line per request',
+  }),
+  LOG_FORMAT: oneOf(['auto', 'json', 'pretty'], {
+    fallback: 'auto',
+    doc: '`auto`: pino-pretty when stdout is a terminal and pino-pretty is installed, JSON lines otherwise',
+  }),
+  REDIS_URL: list(matching(/^rediss?:\/\/.+/), {
+    allowed: 'a redis:// or rediss:// URL (several, comma-separated, with REDIS_CLUSTER=true)',
+    doc: 'the presence store; unset: an embedded in-process store (a single instance)',
+  }),
+  REDIS_CLUSTER: flag({ fallback: 'false', doc: '`REDIS_URL` lists Redis Cluster seed nodes' }),
+  REDIS_PREFIX: text({
+    fallback: 'hc',
+    pattern: /^[A-Za-z0-9_.-]{1,32}$/,
+    allowed: '1 to 32 characters of A-Z a-z 0-9 _ . -',
+    doc: 'prefix of every Redis key',
+  }),
+  STORE_TIMEOUT_MS: milliseconds(
+    { min: 10, max: 60_000 },
+    {
+      fallback: '1000',
+      doc: "a request's store call that has not answered by then fails with 503 (and so does a Redis command)",
+    },
+  ),
+  DATABASE_URL: text({
+    pattern: /^postgres(ql)?:\/\/.+/,
+    allowed: 'a postgres:// or postgresql:// URL',
+    doc: 'the archive; unset: embedded PostgreSQL (PGlite) in `DATA_DIR`',
+  }),
+  DATA_DIR: text({
+    fallback: './data',
+    allowed: 'a directory path',
+    doc: 'where PGlite keeps its files',
+  }),
+  VISIBLE_TTL_S: seconds(
+    { min: 1, max: 86_400 },
+    {
+      fallback: '45',
+      formerly: 'HEARTBEAT_TTL_S',
+      doc: 'how long a visible page stays online after a heartbeat (more than its interval)',
+    },
+  ),
+  HIDDEN_TTL_S: seconds(
+    { min: 1, max: 86_400 },
+    { fallback: '150', doc: 'the same for a background page' },
+  ),
+  LEAVE_GRACE_S: seconds(
+    { min: 1, max: 3_600 },
+    { fallback: '5', doc: 'how long a page stays online after it said leave' },
+  ),
+  VISIBLE_INTERVAL_S: seconds(
+    { min: 1, max: 86_400 },
+    {
+      fallback: '15',
+      formerly: 'HEARTBEAT_INTERVAL_S',
+      doc: 'time between heartbeats of a visible page',
+    },
+  ),
+  HIDDEN_INTERVAL_S: seconds(
+    { min: 1, max: 86_400 },
+    { fallback: '60', doc: 'time between heartbeats of a background page' },
+  ),
+  COUNT_MAX_AGE_S: seconds(
+    { min: 0, max: 3_600 },
+    { fallback: '2', doc: '`Cache-Control: max-age` of counts and badges' },
+  ),
+  COUNT_POLL_S: seconds(
+    { min: 1, max: 3_600 },
+    {
+      fallback: '2',
+      doc: "seconds between a visible page's count reads, told to pages in `Headcount-Poll-Interval`; raise it to slow every page down",
+    },
+  ),
+  COUNT_CACHE_MS: milliseconds(
+    { min: 0, max: 60_000, minMeans: 'off' },
+    {
+      fallback: '250',
+      doc: 'how old a count an instance may answer from its own cache (never above `COUNT_MAX_AGE_S`); concurrent reads of one room share one store call',
+    },
+  ),
+  CORS_ORIGINS: list(matching(/^(\*|https?:\/\/[^/\s]+)$/), {
+    fallback: '*',
+    allowed: 'origins such as https://example.com, comma-separated, or *',
+    doc: 'origins allowed to call the public routes from a browser',
+  }),
+  ADMIN_TOKEN: text({
+    pattern: /^.{16,}$/,
+    secret: true,
+    fallbackDoc: 'random',
+    allowed: 'at least 16 characters',
+    doc: 'bearer token of the admin and analyst routes; unset: a random one, printed once at start',
+  }),
+  // 10 000 pages behind one address, joining within a minute and beating every 15 s, send about
+  // 840 requests a second; the limit is 3 000 a second, in windows of 10 s.
+  RATE_LIMIT_MAX: integer(
+    { min: 0, of: 'requests', minMeans: 'off' },
+    { fallback: '30000', doc: 'requests per client address per window, in each instance' },
+  ),
+  RATE_LIMIT_WINDOW_S: seconds(
+    { min: 1, max: 3_600 },
+    { fallback: '10', doc: 'the window; a refused address may retry when it ends' },
+  ),
+  RATE_LIMIT_ADDRESSES: integer(
+    { min: 100, max: 10_000_000, of: 'addresses' },
+    {
+      fallback: '100000',
+      doc: 'addresses tracked at once per instance (the least recently seen are dropped first)',
+    },
+  ),
+  TRUST_PROXY: setting(
+    {
+      fallback: '0',
+      allowed:
+        'a hop count (0-16) or trusted proxy addresses or CIDR ranges, comma-separated; "true" (trust any address) is not allowed',
+      doc: "whose `X-Forwarded-For` to believe: `1` = the nearest proxy's, or proxies' addresses and ranges (`10.0.0.0/8,fd00::/8`); `0` or `false` = none",
+    },
+    parseTrustProxy,
+  ),
+  ADMIN_CORS_ORIGINS: list(matching(/^https?:\/\/[^/\s*]+$/), {
+    fallback: '',
+    fallbackDoc: 'none',
+    allowed: 'origins such as https://ops.example.com, comma-separated; * is not allowed',
+    doc: 'browser origins allowed to call the admin and analyst routes',
+  }),
+  PRESENCE_SECRET: setting(
+    {
+      secret: true,
+      allowed:
+        'one secret, or kid:secret pairs, comma-separated; every secret at least 32 bytes (openssl rand -base64 32), each kid once',
+      doc: 'turns on signed rooms: HS256 secrets, several (with kids) while rotating',
+    },
+    parsePresenceSecrets,
+  ),
+  PRESENCE_PUBLIC_KEYS: setting(
+    {
+      allowed:
+        'a JSON Web Key Set {"keys":[...]} of public keys, each with kid and alg EdDSA, RS256 or ES256',
+      doc: 'signed rooms with public keys',
+    },
+    parsePublicKeys,
+  ),
+  SIGNED_ROOMS: list((room) => (room === '*' || isId(room.replace(/\*$/, '')) ? room : undefined), {
+    fallbackDoc: '`*`',
+    allowed: 'room ids or prefixes ending in *, comma-separated (* = every room)',
+    doc: 'the signed rooms, when a key is set',
+  }),
+  MAX_SESSIONS_PER_VIEWER: integer(
+    { min: 1, max: 10_000, of: 'sessions' },
+    {
+      fallback: '10',
+      doc: 'online sessions one viewer may hold in a signed room at once; more get `429 too_many_sessions`',
+    },
+  ),
+  LARGE_ROOM_SESSIONS: integer(
+    { min: 0, max: 100_000_000, of: 'sessions', minMeans: 'never stretch' },
+    {
+      fallback: '200000',
+      doc: 'a room with this many online sessions or more tells its pages an interval and ttl `1 + floor(sessions / this)` times longer (at most 9)',
+    },
+  ),
+  HTTP_HEADERS_TIMEOUT_MS: milliseconds(
+    { min: 100, max: 600_000 },
+    {
+      fallback: '10000',
+      doc: 'a client that has not sent its whole headers by then gets `408` and its connection closed',
+    },
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: milliseconds(
+    { min: 100, max: 600_000 },
+    { fallback: '15000', doc: 'the same for the whole request, body included' },
+  ),
+  HTTP_IDLE_TIMEOUT_MS: milliseconds(
+    { min: 100, max: 600_000 },
+    {
+      fallback: '65000',
+      doc: "a kept-alive connection with no new request, or a socket on which nothing moves, is closed (keep it above the load balancer's idle timeout)",
+    },
+  ),
+  DATABASE_TIMEOUT_MS: milliseconds(
+    { min: 100, max: 600_000 },
+    {
+      fallback: '5000',
+      doc: "longest wait for an archive read and for `/readyz`'s database check; PostgreSQL's `statement_timeout` for reads",
+    },
+  ),
+  SHED_EVENT_LOOP_DELAY_MS: milliseconds(
+    { min: 0, max: 60_000, minMeans: 'off' },
+    {
+      fallback: '1000',
+      doc: 'past this mean event-loop delay (sampled every 250 ms, two samples in a row) the instance answers `503 overloaded` instead of queueing work',
+    },
+  ),
+  SHED_RETRY_AFTER_S: seconds(
+    { min: 1, max: 600 },
+    { fallback: '5', doc: 'the `Retry-After` of those answers' },
+  ),
+  STRETCH_EVENT_LOOP_DELAY_MS: milliseconds(
+    { min: 0, max: 60_000, minMeans: 'off' },
+    {
+      fallbackDoc: 'a quarter of `SHED_EVENT_LOOP_DELAY_MS` (250)',
+      doc: 'past this mean event-loop delay, sustained, heartbeats are told a longer interval and ttl',
+    },
+  ),
+  STRETCH_FACTOR: integer({ min: 2, max: 9 }, { fallback: '2', doc: 'how many times longer' }),
+  COUNT_BOTS: flag({ fallback: 'false', doc: 'count heartbeats from known bots too' }),
+  SNAPSHOT_CRON: setting(
+    {
+      fallback: '* * * * *',
+      allowed: 'a cron expression (five fields, or six with seconds first)',
+      doc: 'when the archive job runs',
+    },
+    (t) => (isCronExpression(t.trim()) ? t.trim() : undefined),
+  ),
+  SNAPSHOT_ENABLED: flag({ fallback: 'true', doc: 'run the archive job in this instance' }),
+  WEBHOOK_URL: text({
+    pattern: /^https?:\/\/[^,\s]+$/,
+    allowed: 'an http:// or https:// URL',
+    doc: 'where to POST events; unset: no webhooks (no events are written)',
+  }),
+  WEBHOOK_SECRET: setting(
+    {
+      secret: true,
+      allowed: 'whsec_ followed by 24 to 64 bytes in base64 (Standard Webhooks)',
+      doc: 'the signing secret; required with `WEBHOOK_URL`',
+    },
+    webhookSecret,
+  ),
+  WEBHOOK_THRESHOLDS: list((n) => (/^[1-9]\d{0,8}$/.test(n) ? Number(n) : undefined), {
+    fallback: '',
+    fallbackDoc: 'none',
+    allowed: 'whole numbers of sessions (at least 1), comma-separated',
+    doc: 'session counts that send `room.threshold` when crossed (e.g. `100,1000`)',
+  }),
+  WEBHOOK_HYSTERESIS: setting(
+    {
+      fallback: '0.1',
+      allowed: 'a fraction from 0 to 0.9',
+      doc: 'a room above threshold T is below it again under T × (1 − this)',
+    },
+    (t) => (/^\s*\d+(\.\d+)?\s*$/.test(t) && Number(t) <= 0.9 ? Number(t) : undefined),
+  ),
+  WEBHOOK_TIMEOUT_MS: milliseconds(
+    { min: 100, max: 60_000 },
+    { fallback: '5000', doc: "longest wait for the receiver's answer, per attempt" },
+  ),
+  WEBHOOK_MAX_ATTEMPTS: integer(
+    { min: 1, max: 100, of: 'attempts' },
+    { fallback: '18', doc: 'attempts before an event is a dead letter' },
+  ),
+  WEBHOOK_RETRY_BASE_MS: milliseconds(
+    { min: 10, max: 3_600_000 },
+    {
+      fallback: '1000',
+      doc: 'delay before the first retry; doubles with each attempt (with jitter)',
+    },
+  ),
+  WEBHOOK_RETRY_MAX_MS: milliseconds(
+    { min: 10, max: 86_400_000 },
+    { fallback: '3600000', doc: 'the longest delay between attempts' },
+  ),
+  WEBHOOK_POLL_MS: milliseconds(
+    { min: 10, max: 60_000 },
+    { fallback: '1000', doc: 'how often each instance looks for events due' },
+  ),
+  WEBHOOK_RETENTION_DAYS: integer(
+    { min: 1, max: 3_650, of: 'days' },
+    {
+      unit: 'days',
+      fallback: '14',
+      doc: 'delivered events are deleted this many days after delivery; dead letters stay',
+    },
+  ),
+};
 
-const optionalUrl = (protocols: RegExp, what: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .refine((v) => v === undefined || v.split(',').every((u) => protocols.test(u.trim())), {
-      message: `must be ${what}`,
-    });
+export type { Setting };
+export type SettingName = keyof typeof settings;
 
-const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
+/** Every setting's value, as read and checked. */
+export type Environment = {
+  [K in SettingName]: (typeof settings)[K] extends Setting<infer T, infer HasDefault>
+    ? HasDefault extends true
+      ? T
+      : T | undefined
+    : never;
+};
 
-/** `kid:secret` entries, or one plain secret; secrets are raw strings of at least 32 bytes. */
-const presenceSecrets = z
-  .string()
-  .optional()
-  .transform((v, ctx): PresenceSecret[] => {
-    if (!v) return [];
-    const secrets = v.split(',').map((entry): PresenceSecret => {
-      const match = /^([A-Za-z0-9._-]{1,64}):(.+)$/.exec(entry.trim());
-      return match ? { kid: match[1]!, secret: match[2]! } : { kid: null, secret: entry.trim() };
-    });
-    const problems: string[] = [];
-    if (secrets.some((s) => Buffer.byteLength(s.secret) < 32)) {
-      problems.push('every secret must be at least 32 bytes (openssl rand -base64 32)');
-    }
-    const kids = secrets.map((s) => s.kid ?? '');
-    if (new Set(kids).size !== kids.length) {
-      problems.push('each kid may appear once, and at most one secret may have no kid');
-    }
-    for (const message of problems) ctx.addIssue({ code: 'custom', message });
-    return secrets;
-  });
+/** A rule between settings: the problem with the named one, or null. */
+interface Check {
+  name: SettingName;
+  problem: (e: Environment) => string | null | false;
+}
 
-/** A JSON Web Key Set of public keys, each with kid and alg. */
-const publicKeys = z
-  .string()
-  .optional()
-  .transform((v, ctx): JSONWebKeySet | null => {
-    if (!v) return null;
-    const message =
-      'must be a JSON Web Key Set {"keys":[...]} of public keys, each with kid and alg EdDSA, RS256 or ES256';
-    try {
-      const set = JSON.parse(v) as { keys?: unknown };
-      const keys = Array.isArray(set.keys) ? (set.keys as Record<string, unknown>[]) : [];
-      const usable = (k: Record<string, unknown>) =>
-        typeof k.kid === 'string' &&
-        ['EdDSA', 'RS256', 'ES256'].includes(String(k.alg)) &&
-        k.d === undefined;
-      if (keys.length > 0 && keys.every(usable)) return { keys } as JSONWebKeySet;
-    } catch {}
-    ctx.addIssue({ code: 'custom', message });
-    return null;
-  });
-
-/** Room ids or prefixes ending in `*`, comma-separated; `*` alone is every room. */
-const signedRooms = z
-  .string()
-  .optional()
-  .transform((v) =>
-    v
-      ?.split(',')
-      .map((r) => r.trim())
-      .filter(Boolean),
-  )
-  .refine(
-    (rooms) =>
-      rooms === undefined ||
-      (rooms.length > 0 && rooms.every((r) => r === '*' || roomPattern.test(r.replace(/\*$/, '')))),
-    'must be room ids or prefixes ending in *, comma-separated (* = every room)',
-  );
-
-/** Browser origins, comma-separated; never `*`. */
-const adminCorsOrigins = z
-  .string()
-  .default('')
-  .transform((v) =>
-    v
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-  )
-  .refine(
-    (origins) => origins.every((o) => /^https?:\/\/[^/\s*]+$/.test(o)),
-    'must be origins such as https://ops.example.com, comma-separated; * is not allowed',
-  );
-
-/** A hop count, or trusted proxy addresses and CIDR ranges; never "trust every address". */
-const trustProxy = z
-  .string()
-  .default('0')
-  .transform((v, ctx): TrustProxy => {
-    const value = v.trim();
-    if (value === 'false' || /^\d+$/.test(value)) {
-      const hops = value === 'false' ? 0 : Number(value);
-      if (hops <= 16) return hops === 0 ? false : hops;
-    }
-    const entries = value
-      .split(',')
-      .map((a) => a.trim())
-      .filter(Boolean);
-    const valid = (entry: string) => {
-      const [address = '', bits, extra] = entry.split('/');
-      const family = isIP(address);
-      if (family === 0 || extra !== undefined) return false;
-      if (bits === undefined) return true;
-      const n = Number(bits);
-      return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
-    };
-    if (entries.length === 0 || !entries.every(valid)) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'must be a hop count (0-16) or trusted proxy addresses or CIDR ranges, comma-separated; "true" (trust any address) is not allowed',
-      });
-    }
-    return entries;
-  });
-
-const env = z
-  .object({
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: z.coerce
-      .number({ error: 'must be a port number' })
-      .int('must be a port number')
-      .min(0)
-      .max(65_535)
-      .default(8080),
-    LOG_LEVEL: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-      .default('info'),
-    LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
-    REDIS_URL: optionalUrl(
-      /^rediss?:\/\/.+/,
-      'a redis:// or rediss:// URL (comma-separated with REDIS_CLUSTER=true)',
-    ),
-    REDIS_CLUSTER: flag(false),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{1,32}$/, 'must be 1-32 characters of A-Z a-z 0-9 _ . -')
-      .default('hc'),
-    STORE_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
-    DATABASE_URL: optionalUrl(/^postgres(ql)?:\/\/.+/, 'a postgres:// or postgresql:// URL'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    HEARTBEAT_TTL_S: seconds(45),
-    HIDDEN_TTL_S: seconds(150),
-    LEAVE_GRACE_S: seconds(5, 3_600),
-    HEARTBEAT_INTERVAL_S: seconds(15),
-    HIDDEN_INTERVAL_S: seconds(60),
-    COUNT_MAX_AGE_S: z.coerce.number().int().min(0).max(3_600).default(2),
-    COUNT_POLL_S: seconds(2, 3_600),
-    COUNT_CACHE_MS: z.coerce
-      .number({ error: 'must be a number of milliseconds' })
-      .int('must be a whole number of milliseconds')
-      .min(0, 'must be 0 (off) or more')
-      .max(60_000, 'must be at most 60000')
-      .default(250),
-    CORS_ORIGINS: z.string().min(1).default('*'),
-    ADMIN_TOKEN: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
-    // 10 000 pages behind one address, joining within a minute and beating every 15 s, send about
-    // 840 requests a second; the limit is 3 000 a second, in windows of 10 s (see README).
-    RATE_LIMIT_MAX: z.coerce
-      .number({ error: 'must be a number of requests' })
-      .int('must be a whole number of requests')
-      .min(0, 'must be 0 (off) or more')
-      .default(30_000),
-    RATE_LIMIT_WINDOW_S: seconds(10, 3_600),
-    RATE_LIMIT_ADDRESSES: z.coerce
-      .number({ error: 'must be a number of addresses' })
-      .int('must be a whole number of addresses')
-      .min(100, 'must be at least 100')
-      .max(10_000_000, 'must be at most 10000000')
-      .default(100_000),
-    TRUST_PROXY: trustProxy,
-    ADMIN_CORS_ORIGINS: adminCorsOrigins,
-    PRESENCE_SECRET: presenceSecrets,
-    PRESENCE_PUBLIC_KEYS: publicKeys,
-    SIGNED_ROOMS: signedRooms,
-    MAX_SESSIONS_PER_VIEWER: z.coerce
-      .number({ error: 'must be a number of sessions' })
-      .int('must be a whole number of sessions')
-      .min(1, 'must be at least 1')
-      .max(10_000, 'must be at most 10000')
-      .default(10),
-    // One room's heartbeats a second level off past this size: its pages are told a longer
-    // interval, one step per this many online sessions (see README, "Very large rooms").
-    LARGE_ROOM_SESSIONS: z.coerce
-      .number({ error: 'must be a number of sessions' })
-      .int('must be a whole number of sessions')
-      .min(0, 'must be 0 (never stretch) or more')
-      .max(100_000_000, 'must be at most 100000000')
-      .default(200_000),
-    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
-    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
-    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
-    DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-    SHED_EVENT_LOOP_DELAY_MS: z.coerce
-      .number({ error: 'must be a number of milliseconds' })
-      .int()
-      .min(0, 'must be 0 (off) or more')
-      .max(60_000)
-      .default(1_000),
-    SHED_RETRY_AFTER_S: seconds(5, 600),
-    STRETCH_EVENT_LOOP_DELAY_MS: z.coerce
-      .number({ error: 'must be a number of milliseconds' })
-      .int()
-      .min(0, 'must be 0 (off) or more')
-      .max(60_000)
-      .optional(),
-    STRETCH_FACTOR: z.coerce
-      .number({ error: 'must be a whole number from 2 to 9' })
-      .int('must be a whole number from 2 to 9')
-      .min(2, 'must be at least 2')
-      .max(9, 'must be at most 9')
-      .default(2),
-    COUNT_BOTS: flag(false),
-    SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
-    SNAPSHOT_ENABLED: flag(true),
-    WEBHOOK_URL: optionalUrl(/^https?:\/\/[^,]+$/, 'an http:// or https:// URL'),
-    WEBHOOK_SECRET: z
-      .string()
-      .optional()
-      .refine((v) => v === undefined || isWebhookSecret(v), {
-        message: 'must be whsec_ followed by 24 to 64 bytes in base64 (Standard Webhooks)',
-      }),
-    WEBHOOK_THRESHOLDS: z
-      .string()
-      .default('')
-      .refine((v) => v.trim() === '' || v.split(',').every((n) => /^\s*[1-9]\d{0,8}\s*$/.test(n)), {
-        message: 'must be whole numbers of sessions (at least 1), comma-separated',
-      }),
-    WEBHOOK_HYSTERESIS: z.coerce
-      .number({ error: 'must be a fraction between 0 and 0.9' })
-      .min(0, 'must be at least 0')
-      .max(0.9, 'must be at most 0.9')
-      .default(0.1),
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(18),
-    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
-    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
-    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
-    WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
-  })
-  .superRefine((e, ctx) => {
-    if (
+const checks: Check[] = [
+  {
+    name: 'STRETCH_EVENT_LOOP_DELAY_MS',
+    problem: (e) =>
       e.SHED_EVENT_LOOP_DELAY_MS > 0 &&
       e.STRETCH_EVENT_LOOP_DELAY_MS !== undefined &&
-      e.STRETCH_EVENT_LOOP_DELAY_MS >= e.SHED_EVENT_LOOP_DELAY_MS
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['STRETCH_EVENT_LOOP_DELAY_MS'],
-        message: `must be below SHED_EVENT_LOOP_DELAY_MS (${e.SHED_EVENT_LOOP_DELAY_MS}): pages are slowed before any is refused`,
-      });
-    }
-    if (e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HTTP_REQUEST_TIMEOUT_MS'],
-        message: `must be at least HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}): a request includes its headers`,
-      });
-    }
-    if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['WEBHOOK_SECRET'],
-        message: 'must be set when WEBHOOK_URL is (whsec_ followed by a base64 key)',
-      });
-    }
-    if (e.HEARTBEAT_TTL_S <= e.HEARTBEAT_INTERVAL_S) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HEARTBEAT_TTL_S'],
-        message: `must be greater than HEARTBEAT_INTERVAL_S (${e.HEARTBEAT_INTERVAL_S}), or sessions would expire between heartbeats`,
-      });
-    }
-    if (e.HIDDEN_TTL_S <= e.HIDDEN_INTERVAL_S) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HIDDEN_TTL_S'],
-        message: `must be greater than HIDDEN_INTERVAL_S (${e.HIDDEN_INTERVAL_S}), or hidden sessions would expire between heartbeats`,
-      });
-    }
-    if (e.PRESENCE_SECRET.length === 0 && !e.PRESENCE_PUBLIC_KEYS && e.SIGNED_ROOMS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SIGNED_ROOMS'],
-        message:
-          'needs PRESENCE_SECRET or PRESENCE_PUBLIC_KEYS: without a key no room can be signed',
-      });
-    }
-  });
+      e.STRETCH_EVENT_LOOP_DELAY_MS >= e.SHED_EVENT_LOOP_DELAY_MS &&
+      `must be below SHED_EVENT_LOOP_DELAY_MS (${e.SHED_EVENT_LOOP_DELAY_MS}): pages are slowed before any is refused`,
+  },
+  {
+    name: 'HTTP_REQUEST_TIMEOUT_MS',
+    problem: (e) =>
+      e.HTTP_REQUEST_TIMEOUT_MS < e.HTTP_HEADERS_TIMEOUT_MS &&
+      `must be at least HTTP_HEADERS_TIMEOUT_MS (${e.HTTP_HEADERS_TIMEOUT_MS}): a request includes its headers`,
+  },
+  {
+    name: 'WEBHOOK_SECRET',
+    problem: (e) =>
+      e.WEBHOOK_URL !== undefined &&
+      e.WEBHOOK_SECRET === undefined &&
+      'must be set when WEBHOOK_URL is (whsec_ followed by a base64 key)',
+  },
+  {
+    name: 'VISIBLE_TTL_S',
+    problem: (e) =>
+      e.VISIBLE_TTL_S <= e.VISIBLE_INTERVAL_S &&
+      `must be greater than VISIBLE_INTERVAL_S (${e.VISIBLE_INTERVAL_S}), or sessions would expire between heartbeats`,
+  },
+  {
+    name: 'HIDDEN_TTL_S',
+    problem: (e) =>
+      e.HIDDEN_TTL_S <= e.HIDDEN_INTERVAL_S &&
+      `must be greater than HIDDEN_INTERVAL_S (${e.HIDDEN_INTERVAL_S}), or hidden sessions would expire between heartbeats`,
+  },
+  {
+    name: 'SIGNED_ROOMS',
+    problem: (e) =>
+      e.SIGNED_ROOMS !== undefined &&
+      e.PRESENCE_SECRET === undefined &&
+      e.PRESENCE_PUBLIC_KEYS === undefined &&
+      'needs PRESENCE_SECRET or PRESENCE_PUBLIC_KEYS: without a key no room can be signed',
+  },
+];
 
-export interface PresenceSecret {
-  /** The JWT header's kid that selects this secret; null: the secret of tokens without a kid. */
-  kid: string | null;
-  secret: string;
-}
-
-/** Fastify's trustProxy: false, a hop count, or trusted proxy addresses and CIDR ranges. */
-export type TrustProxy = false | number | string[];
-
-/** Where webhooks go, how they are signed and retried; thresholds for room.threshold. */
-export interface WebhookConfig {
-  url: string;
-  /** Standard Webhooks secret, whsec_… */
-  secret: string;
-  /** Session counts that send room.threshold when crossed, ascending. */
-  thresholds: number[];
-  /** A room above a threshold T is below again when its sessions fall under T × (1 − hysteresis). */
-  hysteresis: number;
-  /** Longest wait for a receiver's answer, per attempt, ms. */
-  timeoutMs: number;
-  /** Attempts before an event is dead (kept, visible to the admin, no longer retried). */
-  maxAttempts: number;
-  /** Delay before the first retry, ms; doubles each attempt (with jitter) up to retryMaxMs. */
-  retryBaseMs: number;
-  retryMaxMs: number;
-  /** How often each instance looks for due events, ms. */
-  pollMs: number;
-  /** Delivered events are deleted this many days after delivery (dead letters are kept). */
-  retentionDays: number;
-}
-
-export interface Config {
-  host: string;
-  port: number;
-  logLevel: string;
-  /** auto: pretty in a terminal (when pino-pretty is installed), JSON lines otherwise. */
-  logFormat: 'auto' | 'json' | 'pretty';
-  redis: { urls: string[]; cluster: boolean; prefix: string; timeoutMs: number } | null;
-  /** Key prefix, also used by the embedded store. */
-  prefix: string;
-  /** null: embedded PostgreSQL (PGlite) in dataDir. */
-  databaseUrl: string | null;
-  dataDir: string;
-  rules: PresenceRules;
-  countMaxAgeS: number;
-  /** How often a page that shows the count reads it between heartbeats, s (told to pages). */
-  countPollS: number;
-  /** How old a count this instance answers from its cache may be, ms (never above countMaxAgeS). */
-  countCacheMs: number;
-  /** ['*'] allows every origin. */
-  corsOrigins: string[];
-  adminToken: string;
-  /** True when ADMIN_TOKEN was unset and a random token was made. */
-  adminTokenGenerated: boolean;
-  /**
-   * Per client address, in this process; max 0 turns the limit off (behind a gateway that limits
-   * already). `addresses`: how many addresses are tracked at once (least recently seen go first).
-   */
-  rateLimit: { max: number; windowMs: number; addresses: number };
-  /** Whose X-Forwarded-For is believed: the client address is the one the nearest trusted proxy saw. */
-  trustProxy: TrustProxy;
-  /** Origins allowed to call admin and analyst routes from a browser; [] = none. */
-  adminCorsOrigins: string[];
-  /** Signed rooms; null when neither PRESENCE_SECRET nor PRESENCE_PUBLIC_KEYS is set (all open). */
-  signedRooms: SignedRoomsConfig | null;
-  /** Bounds on what a client may make the server wait for, ms. */
-  http: {
-    /** Until the request's headers are complete. */
-    headersTimeoutMs: number;
-    /** Until the whole request (headers and body) is in. */
-    requestTimeoutMs: number;
-    /** A keep-alive connection with no request, or a socket with no activity, is closed after this. */
-    idleTimeoutMs: number;
-  };
-  /**
-   * Load shedding: past this mean event-loop delay (ms, sampled every 250 ms), requests other than
-   * health and metrics get 503 with Retry-After retryAfterS; 0 turns it off.
-   */
-  shed: {
-    eventLoopDelayMs: number;
-    retryAfterS: number;
-    /** Past this delay (ms; 0 = off), sustained, heartbeats are told an interval stretchFactor times longer. */
-    stretchEventLoopDelayMs: number;
-    stretchFactor: number;
-  };
-  /** Longest wait for an archive read or a readiness check of the database, ms. */
-  databaseTimeoutMs: number;
-  countBots: boolean;
-  snapshot: { cron: string; enabled: boolean };
-  /** null when WEBHOOK_URL is unset: no events are written or sent. */
-  webhook: WebhookConfig | null;
-}
-
-function isWebhookSecret(value: string): boolean {
-  const key = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(value)?.[1];
-  if (!key) return false;
-  const bytes = Buffer.from(key, 'base64').length;
-  return bytes >= 24 && bytes <= 64;
-}
-
-export interface SignedRoomsConfig {
-  secrets: PresenceSecret[];
-  /** Public keys (EdDSA, RS256, ES256) of PRESENCE_PUBLIC_KEYS, chosen by kid; null: none. */
-  publicKeys: JSONWebKeySet | null;
-  /** Room ids, or prefixes ending in `*` (`*` alone: every room). */
-  rooms: string[];
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.join('\n')}`);
-  }
-}
-
-/** Variables whose value never appears in a configuration error (it would land in the log). */
-const secretVariables = new Set(['ADMIN_TOKEN', 'PRESENCE_SECRET']);
-
-/** Reads and validates the environment; throws ConfigError listing every problem. */
-export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
-  const raw = Object.fromEntries(
-    Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
-  );
-  const parsed = env.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0] ?? 'environment');
-        const value = raw[name];
-        const shown =
-          value === undefined
-            ? '(unset)'
-            : secretVariables.has(name)
-              ? '(hidden)'
-              : JSON.stringify(value);
-        return `${name}=${shown}: ${issue.message}`;
-      }),
-    );
-  }
-  const e = parsed.data;
-  const adminToken = e.ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
+/** The configuration the app runs with, in the shape its parts use. */
+function shape(e: Environment) {
   return {
     host: e.HOST,
     port: e.PORT,
@@ -463,20 +384,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logFormat: e.LOG_FORMAT,
     redis: e.REDIS_URL
       ? {
-          urls: e.REDIS_URL.split(',').map((u) => u.trim()),
+          urls: e.REDIS_URL,
           cluster: e.REDIS_CLUSTER,
           prefix: e.REDIS_PREFIX,
           timeoutMs: e.STORE_TIMEOUT_MS,
         }
       : null,
-    prefix: e.REDIS_PREFIX,
+    /** null: embedded PostgreSQL (PGlite) in dataDir. */
     databaseUrl: e.DATABASE_URL ?? null,
     dataDir: e.DATA_DIR,
     rules: {
-      visibleTtlMs: e.HEARTBEAT_TTL_S * 1000,
+      visibleTtlMs: e.VISIBLE_TTL_S * 1000,
       hiddenTtlMs: e.HIDDEN_TTL_S * 1000,
       leaveGraceMs: e.LEAVE_GRACE_S * 1000,
-      visibleIntervalMs: e.HEARTBEAT_INTERVAL_S * 1000,
+      visibleIntervalMs: e.VISIBLE_INTERVAL_S * 1000,
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
       maxSessionsPerViewer: e.MAX_SESSIONS_PER_VIEWER,
       largeRoomSessions: e.LARGE_ROOM_SESSIONS,
@@ -484,11 +405,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     countMaxAgeS: e.COUNT_MAX_AGE_S,
     countPollS: e.COUNT_POLL_S,
     countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),
-    corsOrigins: e.CORS_ORIGINS.split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
-    adminToken,
+    /** ['*'] allows every origin. */
+    corsOrigins: e.CORS_ORIGINS,
+    adminToken: e.ADMIN_TOKEN ?? randomBytes(24).toString('base64url'),
+    /** True when ADMIN_TOKEN was unset and a random token was made. */
     adminTokenGenerated: e.ADMIN_TOKEN === undefined,
+    /** Per client address, in this process; max 0 turns the limit off. */
     rateLimit: {
       max: e.RATE_LIMIT_MAX,
       windowMs: e.RATE_LIMIT_WINDOW_S * 1000,
@@ -496,11 +418,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: e.TRUST_PROXY,
     adminCorsOrigins: e.ADMIN_CORS_ORIGINS,
+    /** null when neither PRESENCE_SECRET nor PRESENCE_PUBLIC_KEYS is set (every room open). */
     signedRooms:
-      e.PRESENCE_SECRET.length > 0 || e.PRESENCE_PUBLIC_KEYS
+      e.PRESENCE_SECRET || e.PRESENCE_PUBLIC_KEYS
         ? {
-            secrets: e.PRESENCE_SECRET,
-            publicKeys: e.PRESENCE_PUBLIC_KEYS,
+            secrets: e.PRESENCE_SECRET ?? [],
+            publicKeys: e.PRESENCE_PUBLIC_KEYS ?? null,
+            /** Room ids, or prefixes ending in `*` (`*` alone: every room). */
             rooms: e.SIGNED_ROOMS ?? ['*'],
           }
         : null,
@@ -513,25 +437,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shed: {
       eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS,
       retryAfterS: e.SHED_RETRY_AFTER_S,
-      // Unset: a quarter of the shedding limit (250 ms by default).
       stretchEventLoopDelayMs:
         e.STRETCH_EVENT_LOOP_DELAY_MS ?? Math.floor(e.SHED_EVENT_LOOP_DELAY_MS / 4),
       stretchFactor: e.STRETCH_FACTOR,
     },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
+    /** null when WEBHOOK_URL is unset: no events are written or sent. */
     webhook:
       e.WEBHOOK_URL && e.WEBHOOK_SECRET
         ? {
             url: e.WEBHOOK_URL,
             secret: e.WEBHOOK_SECRET,
-            thresholds: [
-              ...new Set(
-                e.WEBHOOK_THRESHOLDS.split(',')
-                  .filter((n) => n.trim() !== '')
-                  .map(Number),
-              ),
-            ].sort((a, b) => a - b),
+            /** Ascending, each once. */
+            thresholds: [...new Set(e.WEBHOOK_THRESHOLDS)].sort((a, b) => a - b),
             hysteresis: e.WEBHOOK_HYSTERESIS,
             timeoutMs: e.WEBHOOK_TIMEOUT_MS,
             maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
@@ -542,4 +461,52 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           }
         : null,
   };
+}
+
+export type Config = ReturnType<typeof shape> & {
+  /** What the operator should know about the environment read (former names in use). */
+  notices: string[];
+};
+export type WebhookConfig = NonNullable<Config['webhook']>;
+export type SignedRoomsConfig = NonNullable<Config['signedRooms']>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError listing every problem. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const notices: string[] = [];
+  const values: Record<string, unknown> = {};
+  const shown = new Map<string, string>();
+  for (const [name, s] of Object.entries(settings) as [SettingName, Setting<unknown>][]) {
+    let read: string = name;
+    let raw = source[name];
+    if (raw && s.formerly && source[s.formerly]) {
+      notices.push(`${s.formerly} is ignored: ${name}, its new name, is set`);
+    } else if (!raw && s.formerly && source[s.formerly]) {
+      read = s.formerly;
+      raw = source[s.formerly];
+      notices.push(`${s.formerly} is now called ${name}; the former name still works`);
+    }
+    const text = raw ? raw : s.fallback;
+    if (text === undefined) continue;
+    const value = s.parse(text);
+    const quoted = s.secret ? '(hidden)' : JSON.stringify(text);
+    shown.set(name, `${read}=${raw ? quoted : `${quoted} (the default)`}`);
+    if (value === undefined) problems.push(`${shown.get(name)}: must be ${s.allowed}`);
+    else values[name] = value;
+  }
+  if (problems.length === 0) {
+    const e = values as Environment;
+    for (const { name, problem } of checks) {
+      const found = problem(e);
+      if (found) problems.push(`${shown.get(name) ?? `${name}=(unset)`}: ${found}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...shape(values as Environment), notices };
 }

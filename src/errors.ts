@@ -52,6 +52,33 @@ export class HttpError extends Error {
   }
 }
 
+/** What the service depends on, and may find down. */
+export type Dependency = 'store' | 'database';
+
+/**
+ * Seconds a client should wait after an outage, by dependency: the one place a Retry-After of an
+ * outage is decided. The store comes back within a reconnect (ioredis retries at most 2 s apart);
+ * a database restarts or fails over in seconds.
+ */
+export const outageRetryAfterS: Record<Dependency, number> = { store: 2, database: 5 };
+
+const outageMessages: Record<Dependency, string> = {
+  store: 'the presence store is unavailable; retry shortly',
+  database: 'the archive database is unavailable; retry shortly',
+};
+
+/** The answer to an outage: 503 with the dependency's code, its message and its Retry-After. */
+export const outage = (dependency: Dependency): HttpError =>
+  new HttpError(
+    `${dependency}_unavailable`,
+    outageMessages[dependency],
+    outageRetryAfterS[dependency],
+  );
+
+/** Retry-After of a readiness answer: the longest of the dependencies that are down. */
+export const readinessRetryAfterS = (down: readonly Dependency[]): number =>
+  Math.max(...down.map((d) => outageRetryAfterS[d]));
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }

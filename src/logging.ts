@@ -2,12 +2,16 @@
 // never a secret. Lines per request only at debug level: at the default level a line per
 // heartbeat would cost CPU on the hottest path and drown the lines that matter.
 import {
+  type FastifyBaseLogger,
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
   LogController,
 } from 'fastify';
 import type { Config } from './config.js';
+
+/** What a background job (the snapshot, webhook delivery) logs with: the app's logger, or a test's. */
+export type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
 
 /** Fastify's logger options (pino's), without the boolean shorthand. */
 export type LoggerOptions = Exclude<NonNullable<FastifyServerOptions['logger']>, boolean>;

@@ -17,6 +17,7 @@ function readConfig() {
 const config = readConfig();
 const app = await buildApp({ config, logger: loggerOptions(config) });
 
+for (const notice of config.notices) app.log.warn(notice);
 // The one line that ever shows the admin token (redacted everywhere else).
 if (config.adminTokenGenerated) {
   app.log.warn(`ADMIN_TOKEN is not set; this run's admin token is ${config.adminToken}`);

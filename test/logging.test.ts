@@ -1,5 +1,6 @@
 // Logs an operator can use: quiet on success, errors with stack and request id, JSON unless a
 // person is watching, and never the admin token.
+import { type AddressInfo, createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ interface LogLine {
 }
 
 /** The app with its log lines kept in memory, from the moment it is ready. */
-async function openLoggedApp(level: string) {
+async function openLoggedApp(level: string, env: Record<string, string> = {}) {
   const raw: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -25,7 +26,7 @@ async function openLoggedApp(level: string) {
       done();
     },
   });
-  const config = testConfig({ LOG_LEVEL: level, REDIS_PREFIX: uniquePrefix('log') });
+  const config = testConfig({ LOG_LEVEL: level, REDIS_PREFIX: uniquePrefix('log'), ...env });
   const app = await buildApp({
     config,
     database: await sharedDatabase(),
@@ -82,6 +83,34 @@ describe('at the default level', () => {
     expect(errors[0]?.err?.message).toBe('a bug in a handler');
     expect(errors[0]?.err?.stack).toContain('logging.test.ts');
   });
+});
+
+it('writes one line for an outage, however many requests it answers with 503', async () => {
+  // A Redis that is not there: every store call fails at once, as during an outage.
+  const closed = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+  const { app, lines } = await openLoggedApp('info', {
+    REDIS_URL: `redis://127.0.0.1:${closed}`,
+    STORE_TIMEOUT_MS: '200',
+  });
+  open = app;
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, (_, i) =>
+      heartbeat(app, { room: 'down', session: `session-down-${i}` }),
+    ),
+  );
+  for (const answer of answers) {
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json().error.code).toBe('store_unavailable');
+  }
+  const outage = lines().filter((l) => /store is unavailable/.test(l.msg));
+  expect(outage).toHaveLength(1);
+  expect(outage[0]).toMatchObject({ level: 40, requests: 1 });
+  expect(outage[0]!.err?.stack).toBeDefined();
 });
 
 describe('at debug level', () => {

@@ -3,17 +3,17 @@
 // next chunk of rooms while the database writes the previous one), and only then lets the store
 // forget what was written. A failed write leaves everything in the store,
 // so the next run covers the whole gap.
-import type { FastifyBaseLogger } from 'fastify';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
+import type { Logger } from '../logging.js';
 import type { ArchiveSource, RoomReading } from '../presence/store.js';
 import { withTimeout } from '../timeout.js';
-import type { EventRules } from '../webhooks/events.js';
+import type { EventRules } from './events.js';
 import { writeReadingsFrom } from './writer.js';
 
 export const SNAPSHOT_LOCK = 'snapshot';
 
-export type Logger = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
+export type { Logger };
 
 export interface SnapshotDeps {
   store: ArchiveSource;

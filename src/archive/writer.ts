@@ -4,8 +4,8 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { RoomReading } from '../presence/store.js';
-import type { EventRules } from '../webhooks/events.js';
-import { readPreviousState, writeEvents } from '../webhooks/outbox.js';
+import type { EventRules } from './events.js';
+import { readPreviousState, writeEvents } from './outbox.js';
 import { archiveRows, entryRows } from './rows.js';
 import {
   insertEntries,

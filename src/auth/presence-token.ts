@@ -2,16 +2,12 @@
 // A token is a JWT minted by the site's own backend; its `sub` is the viewer, so a script on
 // the page cannot invent viewers, and every session it adds is tied to a viewer the site vouched for.
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-import type { PresenceSecret } from '../config.js';
 import { HttpError } from '../errors.js';
+import { isId } from '../ids.js';
+import { type PresenceSecret, publicKeyAlgorithms } from '../signing-keys.js';
 
 /** Seconds of clock difference allowed between the site's backend and this service. */
 export const clockToleranceS = 5;
-
-/** Algorithms of tokens signed with a public key of PRESENCE_PUBLIC_KEYS. */
-const publicKeyAlgorithms = ['EdDSA', 'RS256', 'ES256'] as const;
-
-const viewerPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
 
 /**
  * Verified tokens kept so that a page's later heartbeats (a token lives for many of them) skip
@@ -160,7 +156,7 @@ export async function createPresenceTokenVerifier(
       }
       if (!claimCovers(payload.room, room)) throw invalid('the token is for another room');
       const viewer = payload.sub;
-      if (typeof viewer !== 'string' || !viewerPattern.test(viewer)) {
+      if (typeof viewer !== 'string' || !isId(viewer)) {
         throw invalid('the token sub must be 1-128 characters of A-Z a-z 0-9 . _ : - @');
       }
       return viewer;

@@ -2,7 +2,7 @@
 // closed with the app.
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import type {} from '../routes/health.js';
+import type {} from '../readiness.js';
 import { withTimeout } from '../timeout.js';
 import { type Database, openDatabase } from './client.js';
 

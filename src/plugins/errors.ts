@@ -1,15 +1,20 @@
 // The one error handler: every failure leaves as {"error":{"code","message"}} with its status,
-// including what the framework and Node's HTTP parser refuse before a route runs. 5xx details go
-// to the log, never to the client.
+// including what the framework and Node's HTTP parser refuse before a route runs, and every
+// outage of the store or the database is answered here. 5xx details go to the log, never to the
+// client.
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+} from 'fastify';
 import fp from 'fastify-plugin';
-import { type ErrorCode, errorBody, HttpError } from '../errors.js';
+import { DatabaseUnavailableError } from '../db/unavailable.js';
+import { type ErrorCode, errorBody, HttpError, outage } from '../errors.js';
+import { fieldRules } from '../ids.js';
 import { StoreUnavailableError } from '../presence/unavailable.js';
-import { fieldRules } from '../routes/schemas.js';
-
-/** Seconds a client should wait before retrying when the store is down. */
-const storeRetryAfterS = 2;
 
 const fieldCodes: Record<string, ErrorCode> = {
   room: 'invalid_room',
@@ -70,13 +75,9 @@ const byStatus: Record<number, () => HttpError> = {
 /** The error as the client is told it, or null for a fault of our own (500 internal). */
 export function toHttpError(error: FastifyError | Error): HttpError | null {
   if (error instanceof HttpError) return error;
-  if (error instanceof StoreUnavailableError) {
-    return new HttpError(
-      'store_unavailable',
-      'the presence store is unavailable; retry shortly',
-      storeRetryAfterS,
-    );
-  }
+  // Every outage, whichever dependency and route: 503, its code and its Retry-After (errors.ts).
+  if (error instanceof StoreUnavailableError) return outage('store');
+  if (error instanceof DatabaseUnavailableError) return outage('database');
   const fe = error as FastifyError;
   if (fe.validation?.[0]) return fromValidation(fe.validation[0], fe.validationContext);
   const known = fe.code ? frameworkErrors[fe.code] : undefined;
@@ -123,8 +124,32 @@ export const frameworkErrorOptions: Pick<
   },
 };
 
+/**
+ * An outage or an overload answers many requests alike, hundreds a second: a line for each would
+ * cost the CPU the instance is short of. Their line is written once per code in this period, with
+ * how many requests it stands for.
+ */
+const unavailableLogPeriodMs = 10_000;
+
 export default fp(
   async (app: FastifyInstance) => {
+    const unavailable = new Map<ErrorCode, { loggedAt: number; requests: number }>();
+    const logUnavailable = (request: FastifyRequest, http: HttpError, error: Error) => {
+      const seen = unavailable.get(http.code) ?? {
+        loggedAt: Number.NEGATIVE_INFINITY,
+        requests: 0,
+      };
+      unavailable.set(http.code, seen);
+      seen.requests++;
+      const now = performance.now();
+      if (now - seen.loggedAt < unavailableLogPeriodMs) return;
+      request.log.warn(
+        { err: error, requests: seen.requests },
+        `${http.message} (${seen.requests} requests answered ${http.statusCode} ${http.code} since the last such line)`,
+      );
+      seen.loggedAt = now;
+      seen.requests = 0;
+    };
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const http = toHttpError(error);
       if (!http) {
@@ -134,7 +159,8 @@ export default fp(
           .header('x-request-id', request.id)
           .send(errorBody('internal', `something went wrong on our side (request ${request.id})`));
       }
-      if (http.statusCode >= 500) request.log.warn({ err: error }, http.message);
+      if (http.statusCode === 503) logUnavailable(request, http, error);
+      else if (http.statusCode >= 500) request.log.warn({ err: error }, http.message);
       if (http.retryAfterS !== undefined) reply.header('retry-after', String(http.retryAfterS));
       return reply.code(http.statusCode).send(errorBody(http.code, http.message));
     });

@@ -7,7 +7,9 @@ import { type CachedCounter, cachedCounts } from '../presence/count-cache.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
 import { RedisPresenceStore } from '../presence/redis-store.js';
-import type { ArchiveSource, PresenceStore } from '../presence/store.js';
+import type { ArchiveSource, PresenceCounter, PresenceStore } from '../presence/store.js';
+import { StoreUnavailableError } from '../presence/unavailable.js';
+import { DeadlineError, withTimeout } from '../timeout.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +38,12 @@ export default fp<StorePluginOptions>(
         lastLogged = Date.now();
         app.log.warn(`Redis: ${err.message}; reconnecting`);
       });
-      store = new RedisPresenceStore(redis, config.rules, config.redis.prefix);
+      store = new RedisPresenceStore(
+        redis,
+        config.rules,
+        config.redis.prefix,
+        config.redis.timeoutMs,
+      );
       // Start even if Redis is down: requests answer 503 and /readyz says so until it is back.
       await waitForReady(redis, 3_000).catch((err: Error) =>
         app.log.warn(`Redis is not reachable yet (${err.message}); retrying in the background`),
@@ -52,9 +59,35 @@ export default fp<StorePluginOptions>(
     }
     // Timed at the store boundary for /metrics, whatever the store is.
     const timed = app.hasDecorator('metrics') ? instrumentStore(store, app.metrics) : store;
-    app.decorate<CachedCounter>('store', cachedCounts(timed, config.countCacheMs));
+    const bounded = config.redis ? withDeadline(timed, config.redis.timeoutMs) : timed;
+    app.decorate<CachedCounter>('store', cachedCounts(bounded, config.countCacheMs));
     app.decorate<ArchiveSource>('archiveSource', timed);
     app.addHook('onClose', async () => store.close());
   },
   { name: 'store' },
 );
+
+/**
+ * Every call a request makes answers within timeoutMs, however many Redis commands it takes and
+ * however the client queues them: each command's own timeout starts only once it is written, and
+ * ioredis writes a node's next auto-pipeline only after the previous one settled, so with Redis
+ * stalled a command could wait one timeout for its turn and another for its answer. Past the
+ * deadline the call is an outage (503); its commands still end in the background.
+ */
+function withDeadline(counter: PresenceCounter, timeoutMs: number): PresenceCounter {
+  const bound = <T>(work: Promise<T>): Promise<T> =>
+    withTimeout(work, timeoutMs, 'the presence store').catch((err: unknown) => {
+      throw err instanceof DeadlineError ? new StoreUnavailableError(err) : err;
+    });
+  return {
+    kind: counter.kind,
+    // Bounded per batch inside the Redis store: one timer for a tick's heartbeats, not one each.
+    heartbeat: (hb) => counter.heartbeat(hb),
+    leave: (room, session) => bound(counter.leave(room, session)),
+    count: (room) => bound(counter.count(room)),
+    counts: (rooms) => bound(counter.counts(rooms)),
+    listRooms: (query) => bound(counter.listRooms(query)),
+    now: () => bound(counter.now()),
+    ping: () => bound(counter.ping()),
+  };
+}

@@ -1,6 +1,8 @@
 // Counting on Redis, what the routes use: heartbeats (a tick's heartbeats in one script call per
 // hash slot), leaves and counts. The heartbeat path, route to script, is route → heartbeat() →
 // TickQueue → recordHeartbeats() → heartbeats.lua → parseHeartbeats().
+
+import { withTimeout } from '../timeout.js';
 import {
   type HeartbeatCall,
   heartbeatCalls,
@@ -30,6 +32,8 @@ export class RedisCounting {
     private readonly rules: PresenceRules,
     private readonly prefix: string,
     private readonly cluster: boolean,
+    /** The whole call (script, then the room index) answers within this, ms. */
+    private readonly timeoutMs: number,
     /** Told every heartbeat's outcome (the rooms list keeps the room sizes it sees). */
     private readonly onOutcome: (room: string, outcome: HeartbeatOutcome) => void,
   ) {
@@ -52,19 +56,11 @@ export class RedisCounting {
     const { keys, args } = heartbeatsRequest(this.prefix, this.rules, call);
     const queued = [...call.values()].flat();
     try {
-      const results = await guard(async () => {
-        const results = parseHeartbeats(
-          await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
-          queued.length,
-        );
-        // Once per room (again after the archive forgot it): the room index is a key of its own
-        // slot on Cluster, so it cannot live inside the rooms' script.
-        const created = results.flatMap(({ created, outcome }, i) =>
-          created ? [outcome.at, queued[i]!.heartbeat.room] : [],
-        );
-        if (created.length > 0) await this.redis.zadd(this.index, ...created);
-        return results;
-      });
+      // One deadline for the call: each command's own timeout starts only once it is written, and
+      // the room index's ZADD may wait its turn behind other auto-pipelined commands.
+      const results = await guard(() =>
+        withTimeout(this.record(keys, args, queued), this.timeoutMs, 'the presence store'),
+      );
       results.forEach(({ outcome }, i) => {
         this.onOutcome(queued[i]!.heartbeat.room, outcome);
         queued[i]!.resolve(outcome);
@@ -72,6 +68,21 @@ export class RedisCounting {
     } catch (err) {
       for (const q of queued) q.reject(err);
     }
+  }
+
+  /** The script call, then the room index for rooms whose accumulators it began. */
+  private async record(keys: string[], args: (string | number)[], queued: QueuedHeartbeat[]) {
+    const results = parseHeartbeats(
+      await this.redis.hcHeartbeats(keys.length, ...keys, ...args),
+      queued.length,
+    );
+    // Once per room (again after the archive forgot it): the room index is a key of its own
+    // slot on Cluster, so it cannot live inside the rooms' script.
+    const created = results.flatMap(({ created, outcome }, i) =>
+      created ? [outcome.at, queued[i]!.heartbeat.room] : [],
+    );
+    if (created.length > 0) await this.redis.zadd(this.index, ...created);
+    return results;
   }
 
   leave(room: string, session: string): Promise<LeaveOutcome> {

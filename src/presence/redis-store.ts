@@ -31,6 +31,8 @@ export class RedisPresenceStore implements PresenceStore {
     private readonly redis: RedisClient,
     rules: PresenceRules,
     prefix: string,
+    /** A heartbeat is answered (or fails as an outage) within this, however Redis stalls, ms. */
+    timeoutMs = 1_000,
   ) {
     defineScripts(redis);
     const cluster = redis instanceof Cluster;
@@ -38,7 +40,7 @@ export class RedisPresenceStore implements PresenceStore {
       counts: (rooms) => this.counts(rooms),
       now: () => this.now(),
     });
-    this.counting = new RedisCounting(redis, rules, prefix, cluster, (room, outcome) =>
+    this.counting = new RedisCounting(redis, rules, prefix, cluster, timeoutMs, (room, outcome) =>
       this.roomsList.noteSize(room, outcome),
     );
     this.archive = new RedisArchiveSource(redis, prefix, cluster);

@@ -1,11 +1,13 @@
-// What the history and periods routes share: reading a time range from the query string, CSV
-// output (csv-stringify), and turning a database that does not answer into a 503.
+// What the history and periods routes share: reading a time range from the query string and CSV
+// output (csv-stringify).
 import { type TSchema, Type } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
-import { withTimeout } from '../timeout.js';
 import { errorResponses } from './schemas.js';
+
+/** Reads of the archive: a database that does not answer is a 503 (db/unavailable.ts). */
+export { fromDatabase } from '../db/unavailable.js';
 
 /** `from` or `to` in the query string. */
 export const Time = Type.String({
@@ -27,9 +29,6 @@ export const archiveResponses = (what: string, schema: TSchema) => ({
   },
   ...errorResponses(400, 401, 403, 429, 503),
 });
-
-/** Retry-After for a database that does not answer, in seconds. */
-const databaseRetryAfterS = 5;
 
 const epochMs = /^\d{1,15}$/;
 const isoTime =
@@ -120,46 +119,6 @@ export function sendJsonOrCsv<Row extends { [K in keyof Row]: Cell }>(
     return sendCsv(reply, csv.filename, csv.columns, rows);
   }
   return reply.type('application/json').send(json);
-}
-
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-  '57P01',
-  '57P03',
-]);
-
-/** True when the error says the database cannot be reached (not a bad query). */
-export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && unavailableCodes.has(code)) return true;
-    if (/PGlite is closed/i.test(e.message)) return true;
-  }
-  return false;
-}
-
-/**
- * Runs a database read; a database that is down, or does not answer within timeoutMs
- * (DATABASE_TIMEOUT_MS), becomes 503 database_unavailable.
- */
-export async function fromDatabase<T>(read: () => Promise<T>, timeoutMs: number): Promise<T> {
-  try {
-    return await withTimeout(read(), timeoutMs, 'the database');
-  } catch (err) {
-    if (!isDatabaseUnavailable(err)) throw err;
-    throw new HttpError(
-      'database_unavailable',
-      'the archive database is unavailable; retry shortly',
-      databaseRetryAfterS,
-    );
-  }
 }
 
 export const iso = (date: Date | null) => (date === null ? null : date.toISOString());

@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto';
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { HttpError } from '../errors.js';
+import { fieldRules, isId } from '../ids.js';
 import type { RoomCount } from '../presence/store.js';
 import { countTag, notModified, publicCacheControl, sendJson } from './cache.js';
 import { maxCountedRooms as maxRooms } from './count-guard.js';
-import { Count, errorResponses, fieldRules, publicRoute, RoomParams } from './schemas.js';
-
-const roomPattern = /^[A-Za-z0-9._:@-]{1,128}$/;
+import { Count, errorResponses, publicRoute, RoomParams } from './schemas.js';
 
 /** A count as the API answers it: the store's fields, with times as ISO 8601. */
 export const countBody = (room: string, { sessions, viewers, visible, peak, at }: RoomCount) => ({
@@ -91,7 +90,7 @@ const countRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (rooms.length > maxRooms) {
         throw new HttpError('too_many_rooms', `ask for at most ${maxRooms} rooms per call`);
       }
-      const bad = rooms.find((r) => !roomPattern.test(r));
+      const bad = rooms.find((r) => !isId(r));
       if (bad !== undefined)
         throw new HttpError('invalid_room', `${fieldRules.room} (got "${bad}")`);
       const counts = await app.store.counts(rooms);

@@ -1,20 +1,10 @@
 // GET /healthz (the process answers) and GET /readyz (its stores answer) for orchestrators.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { readinessRetryAfterS } from '../errors.js';
+import type { ReadinessCheck } from '../readiness.js';
 import { publicRoute } from './schemas.js';
 
 const Check = Type.Union([Type.Literal('up'), Type.Literal('down')]);
-
-/** A dependency the service needs to be ready, such as the database. */
-export interface ReadinessCheck {
-  name: string;
-  check: () => Promise<void>;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    readinessChecks: ReadinessCheck[];
-  }
-}
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const noLimit = { rateLimit: false } as const;
@@ -69,8 +59,9 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           return [name, up ? 'up' : 'down'] as const;
         }),
       );
-      const ready = results.every(([, state]) => state === 'up');
-      if (!ready) reply.code(503).header('retry-after', '2');
+      const down = results.filter(([, state]) => state === 'down').map(([name]) => name);
+      const ready = down.length === 0;
+      if (!ready) reply.code(503).header('retry-after', String(readinessRetryAfterS(down)));
       return {
         status: ready ? ('ready' as const) : ('unavailable' as const),
         checks: Object.fromEntries(results),

@@ -3,6 +3,7 @@
 // offset + limit, not with the number of rooms (docs/how-it-works.md, "The rooms list"). Admin
 // token required.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import { idPrefixPattern, maxIdLength } from '../ids.js';
 import { countBody } from './count.js';
 import { Count, errorResponses } from './schemas.js';
 
@@ -36,8 +37,8 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
             description: 'Rooms to skip (for the next pages).',
           }),
           prefix: Type.String({
-            maxLength: 128,
-            pattern: '^[A-Za-z0-9._:@-]*$',
+            maxLength: maxIdLength,
+            pattern: idPrefixPattern,
             default: '',
             description: 'Only rooms whose id starts with this (case-sensitive).',
           }),

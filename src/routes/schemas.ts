@@ -1,21 +1,17 @@
 // Shapes shared by the routes: ids, counts and the error body. TypeBox gives both the JSON
 // schema (validation, serialisation, OpenAPI) and the TypeScript type.
 import { Type } from '@fastify/type-provider-typebox';
+import { idPattern, maxIdLength, minSessionLength } from '../ids.js';
 
-const idPattern = '^[A-Za-z0-9._:@-]+$';
+export { fieldRules } from '../ids.js';
 
-/** Messages a user can act on, one per field; the error handler picks them by field name. */
-export const fieldRules = {
-  room: 'room must be 1-128 characters of A-Z a-z 0-9 . _ : - @',
-  session: 'session must be 8-128 characters of A-Z a-z 0-9 . _ : - @',
-  viewer: 'viewer must be 1-128 characters of A-Z a-z 0-9 . _ : - @',
-  state: 'state must be "visible" or "hidden"',
-  entry: 'entry must be a string of at most 64 characters',
-} as const;
-
-export const RoomId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
-export const SessionId = Type.String({ minLength: 8, maxLength: 128, pattern: idPattern });
-export const ViewerId = Type.String({ minLength: 1, maxLength: 128, pattern: idPattern });
+export const RoomId = Type.String({ minLength: 1, maxLength: maxIdLength, pattern: idPattern });
+export const SessionId = Type.String({
+  minLength: minSessionLength,
+  maxLength: maxIdLength,
+  pattern: idPattern,
+});
+export const ViewerId = Type.String({ minLength: 1, maxLength: maxIdLength, pattern: idPattern });
 /** A signed room's presence token (SPEC section 7); ignored in open rooms. */
 export const PresenceToken = Type.String({
   maxLength: 2048,

@@ -1,8 +1,8 @@
 // GET /v1/webhooks/deliveries: the outbox as the admin sees it, newest first: what was delivered,
 // what waits for a retry and why, and the dead letters. Admin token required.
 import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import { type WebhookEvent, webhookEvents } from '../db/schema/index.js';
+import type { WebhookEvent } from '../db/schema/index.js';
+import { readDeliveries } from '../webhooks/deliveries.js';
 import { fromDatabase, iso } from './archive-query.js';
 import { errorResponses, RoomId } from './schemas.js';
 
@@ -87,19 +87,8 @@ const webhooksRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { status, room, limit, before } = request.query;
-      const filters: SQL[] = [];
-      if (status) filters.push(eq(webhookEvents.status, status));
-      if (room) filters.push(eq(webhookEvents.room, room));
-      if (before) filters.push(lt(webhookEvents.seq, before));
       const rows = await fromDatabase(
-        () =>
-          app.db.db
-            .select()
-            .from(webhookEvents)
-            .where(and(...filters))
-            .orderBy(desc(webhookEvents.seq))
-            .limit(limit),
+        () => readDeliveries(app.db.db, request.query),
         app.config.databaseTimeoutMs,
       );
       return { enabled: app.config.webhook !== null, deliveries: rows.map(deliveryBody) };

@@ -5,10 +5,10 @@
 // it leaves the lease to expire, and the event goes again with the same webhook-id.
 import { type SQL, sql } from 'drizzle-orm';
 import { Webhook } from 'standardwebhooks';
-import type { Logger } from '../archive/snapshot.js';
 import type { WebhookConfig } from '../config.js';
 import type { Db } from '../db/client.js';
 import { webhookEvents } from '../db/schema/index.js';
+import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface DeliveryOptions

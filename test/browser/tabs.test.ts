@@ -53,8 +53,8 @@ describe.skipIf(!browserAvailable)('tabs of one browser', () => {
   beforeAll(async () => {
     await ensureClientBuilt();
     api = await startApi({
-      HEARTBEAT_INTERVAL_S: String(intervalS),
-      HEARTBEAT_TTL_S: '60',
+      VISIBLE_INTERVAL_S: String(intervalS),
+      VISIBLE_TTL_S: '60',
       HIDDEN_INTERVAL_S: '30',
       HIDDEN_TTL_S: '90',
     });

@@ -71,8 +71,8 @@ describe('before shedding, a loaded instance slows its pages down', () => {
       SHED_EVENT_LOOP_DELAY_MS: '5000',
       STRETCH_EVENT_LOOP_DELAY_MS: '60',
       STRETCH_FACTOR: '3',
-      HEARTBEAT_INTERVAL_S: '1',
-      HEARTBEAT_TTL_S: '2',
+      VISIBLE_INTERVAL_S: '1',
+      VISIBLE_TTL_S: '2',
     });
   });
   afterAll(() => slow.close());

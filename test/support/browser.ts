@@ -201,7 +201,7 @@ export async function startApi(
     url: `http://127.0.0.1:${port}`,
     received,
     async close() {
-      if (config.redis) await deleteRedisPrefix(config.redis.urls, config.prefix);
+      if (config.redis) await deleteRedisPrefix(config.redis.urls, config.redis.prefix);
       await app.close();
       await closeTestDatabase(ownDatabase ?? undefined);
       await rm(dataDir, { recursive: true, force: true });

@@ -69,6 +69,24 @@ export class RedisServer {
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
 
+  /**
+   * Stops the server's process (SIGSTOP): its connections stay open and nothing answers, as when
+   * a host stalls or a huge command runs. thaw() lets it go on where it stopped.
+   */
+  freeze(): void {
+    this.signal('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.process || this.process.exitCode !== null)
+      throw new Error('redis-server is not running');
+    this.process.kill(signal);
+  }
+
   /** Kills the server at once, as a crash would. */
   async kill(): Promise<void> {
     const child = this.process;
@@ -77,6 +95,8 @@ export class RedisServer {
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
+      // A frozen process dies of SIGKILL all the same; SIGCONT spares it a stopped zombie state.
+      child.kill('SIGCONT');
     });
   }
 

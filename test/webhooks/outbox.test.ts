@@ -2,11 +2,11 @@
 // once each, with hysteresis on thresholds, and never without their snapshot.
 import { asc, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventRules } from '../../src/archive/events.js';
+import { type EventType, eventData } from '../../src/archive/payloads.js';
 import { writeReadings } from '../../src/archive/writer.js';
 import type { Database } from '../../src/db/client.js';
 import { snapshots, webhookEvents } from '../../src/db/schema/index.js';
-import type { EventRules } from '../../src/webhooks/events.js';
-import { type EventType, eventData } from '../../src/webhooks/payloads.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase, t } from '../support/databases.js';
 import { livePeriod, reading, roomPrefix } from '../support/readings.js';
 

@@ -2,9 +2,9 @@
 // archive held before. Event ids are derived from what the event is about, so the same event
 // computed twice (a retried snapshot, two instances) is one event.
 import { createHash } from 'node:crypto';
-import type { ArchiveRows } from '../archive/rows.js';
 import type { RoomThresholdRow } from '../db/schema/index.js';
 import type { EventData, EventType } from './payloads.js';
+import type { ArchiveRows } from './rows.js';
 
 export type { EventType } from './payloads.js';
 

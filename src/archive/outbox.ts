@@ -2,9 +2,6 @@
 // events and threshold states written with the snapshot, so that an event exists if and only if
 // its snapshot does.
 import { and, gte, inArray, sql } from 'drizzle-orm';
-import type { ArchiveRows } from '../archive/rows.js';
-import { inTexts } from '../archive/sql.js';
-import type { Tx } from '../archive/statements.js';
 import { livePeriods, roomPeaks, roomThresholds, webhookEvents } from '../db/schema/index.js';
 import {
   type EventRules,
@@ -14,6 +11,9 @@ import {
   snapshotEvents,
   thresholdKey,
 } from './events.js';
+import type { ArchiveRows } from './rows.js';
+import { inTexts } from './sql.js';
+import type { Tx } from './statements.js';
 
 /** Reads the previous state of the snapshot's rooms; call before the snapshot's own writes. */
 export async function readPreviousState(
