@@ -12,7 +12,7 @@ import {
   snapshotEntries,
   snapshots,
 } from '../db/schema/index.js';
-import { excluded, greatestWithFirstTime, recordset } from './sql.js';
+import { greatestWithFirstTime, recordset } from './sql.js';
 
 /** The transaction handle Drizzle passes to db.transaction's callback. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -168,7 +168,13 @@ function entryRecords(rows: readonly EntryRow[]): SQL {
  * and taken off the entry rollups of the bucket the row counted for (its period start's).
  */
 async function deleteReplacedEntries(tx: Tx, rows: readonly SnapshotRow[]): Promise<void> {
-  const replaced = rows.map((r) => ({ room: r.room, periodStart: r.periodStart, periodEnd: r.periodEnd, entry: '', joins: 0 }));
+  const replaced = rows.map((r) => ({
+    room: r.room,
+    periodStart: r.periodStart,
+    periodEnd: r.periodEnd,
+    entry: '',
+    joins: 0,
+  }));
   const subtract = (table: string, bucket: string) => sql`update ${sql.raw(table)} t
       set joins = t.joins - g.joins
       from (select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC') as b, entry,

@@ -90,7 +90,9 @@ export async function writeReadingsFrom(
     // One archive writer at a time per schema: the rollups add each row's difference to what the
     // table held, which only holds when no other transaction writes the same rows meanwhile (two
     // instances after a lock expired, a retry overtaking a slow run).
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('headcount:archive:' || current_schema()))`);
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext('headcount:archive:' || current_schema()))`,
+    );
     for (;;) {
       const chunk = await next;
       if (chunk.done) break;
@@ -126,9 +128,7 @@ async function writeChunk(
   const entries = rows.readings
     .map((r, i) => ({ reading: r, start: rows.snapshots[i]!.periodStart }))
     .filter(({ reading }) => written.has(reading.room))
-    .flatMap(({ reading, start }) =>
-      entryRows(reading).map((e) => ({ ...e, periodStart: start })),
-    );
+    .flatMap(({ reading, start }) => entryRows(reading).map((e) => ({ ...e, periodStart: start })));
   await insertEntries(tx, entries);
   await upsertLivePeriods(tx, rows.livePeriods);
   await upsertRoomPeaks(tx, rows.roomPeaks);

@@ -83,8 +83,12 @@ export async function rebuildRollups(database: Database, rooms: readonly string[
   for (const statement of inserts) {
     const narrowed = statement
       .replace('FROM snapshots\n', `FROM snapshots WHERE room IN (${list})\n`)
-      .replace('ON s.room = e.room AND s.period_end = e.period_end\n', `ON s.room = e.room AND s.period_end = e.period_end WHERE e.room IN (${list})\n`);
-    if (narrowed === statement) throw new Error('the rollups migration changed: update rebuildRollups');
+      .replace(
+        'ON s.room = e.room AND s.period_end = e.period_end\n',
+        `ON s.room = e.room AND s.period_end = e.period_end WHERE e.room IN (${list})\n`,
+      );
+    if (narrowed === statement)
+      throw new Error('the rollups migration changed: update rebuildRollups');
     await database.query(narrowed);
   }
 }

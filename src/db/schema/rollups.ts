@@ -29,17 +29,13 @@ const rollupColumns = () => ({
   /** Sum of the sessions read at the end of each period (sessions_avg = sessions_sum / snapshots). */
   sessionsSum: bigint('sessions_sum', { mode: 'number' }).notNull(),
   /** Average of the sessions read at the end of each period. */
-  sessionsAvg: doublePrecision('sessions_avg')
-    .notNull()
-    .generatedAlwaysAs(average('sessions_sum')),
+  sessionsAvg: doublePrecision('sessions_avg').notNull().generatedAlwaysAs(average('sessions_sum')),
   /** Sessions read at the end of the bucket's last period. */
   sessionsLast: integer('sessions_last').notNull(),
   /** Sum of the viewers read at the end of each period. */
   viewersSum: bigint('viewers_sum', { mode: 'number' }).notNull(),
   /** Average of the viewers read at the end of each period. */
-  viewersAvg: doublePrecision('viewers_avg')
-    .notNull()
-    .generatedAlwaysAs(average('viewers_sum')),
+  viewersAvg: doublePrecision('viewers_avg').notNull().generatedAlwaysAs(average('viewers_sum')),
   /** Viewers read at the end of the bucket's last period. */
   viewersLast: integer('viewers_last').notNull(),
   /** End of the bucket's last period: when sessions_last and viewers_last were read. */
