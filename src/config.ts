@@ -14,6 +14,15 @@ const seconds = (fallback: number, max = 86_400) =>
     .max(max, `must be at most ${max} seconds`)
     .default(fallback);
 
+/** Days a kind of archive row is kept; 0 means for ever. */
+const keptDays = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(0, 'must be 0 (for ever) or more')
+    .max(36_500, 'must be at most 36500 days')
+    .default(fallback);
+
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
@@ -240,6 +249,19 @@ const env = z
     COUNT_BOTS: flag(false),
     SNAPSHOT_CRON: z.string().min(1).default('* * * * *'),
     SNAPSHOT_ENABLED: flag(true),
+    // How long the archive keeps each kind of row, days; 0 keeps it for ever (docs/analytics.md).
+    RETAIN_MINUTES_DAYS: keptDays(30),
+    RETAIN_HOURS_DAYS: keptDays(730),
+    RETAIN_DAYS_DAYS: keptDays(0),
+    RETAIN_LIVE_PERIODS_DAYS: keptDays(730),
+    RETENTION_CRON: z.string().min(1).default('*/10 * * * *'),
+    RETENTION_BATCH_ROWS: z.coerce
+      .number({ error: 'must be a number of rows' })
+      .int('must be a whole number of rows')
+      .min(100, 'must be at least 100')
+      .max(1_000_000, 'must be at most 1000000')
+      .default(5_000),
+    RETENTION_MAX_RUN_S: seconds(120, 3_600),
     WEBHOOK_URL: optionalUrl(/^https?:\/\/[^,]+$/, 'an http:// or https:// URL'),
     WEBHOOK_SECRET: z
       .string()
@@ -266,6 +288,25 @@ const env = z
     WEBHOOK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(14),
   })
   .superRefine((e, ctx) => {
+    // A coarser rollup outlives the finer rows it sums, so history always has something to answer
+    // from, and a row the snapshot replaces still has its rollup to correct.
+    const forEver = (days: number) => (days === 0 ? Number.POSITIVE_INFINITY : days);
+    const tiers = [
+      ['RETAIN_MINUTES_DAYS', e.RETAIN_MINUTES_DAYS],
+      ['RETAIN_HOURS_DAYS', e.RETAIN_HOURS_DAYS],
+      ['RETAIN_DAYS_DAYS', e.RETAIN_DAYS_DAYS],
+    ] as const;
+    for (let i = 1; i < tiers.length; i++) {
+      const [finer, finerDays] = tiers[i - 1]!;
+      const [coarser, coarserDays] = tiers[i]!;
+      if (forEver(coarserDays) < forEver(finerDays)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [coarser],
+          message: `must keep rows at least as long as ${finer} (${finerDays === 0 ? 'for ever' : `${finerDays} days`}); 0 keeps them for ever`,
+        });
+      }
+    }
     if (
       e.SHED_EVENT_LOOP_DELAY_MS > 0 &&
       e.STRETCH_EVENT_LOOP_DELAY_MS !== undefined &&
@@ -402,8 +443,29 @@ export interface Config {
   databaseTimeoutMs: number;
   countBots: boolean;
   snapshot: { cron: string; enabled: boolean };
+  retention: RetentionConfig;
   /** null when WEBHOOK_URL is unset: no events are written or sent. */
   webhook: WebhookConfig | null;
+}
+
+/** How long the archive keeps its rows (days; 0 = for ever) and how the pruning runs. */
+export interface RetentionConfig {
+  /** Minute rows (snapshots) and their joins by entry. */
+  minutesDays: number;
+  /** Hourly rollups (snapshots_hourly, snapshot_entries_hourly). */
+  hoursDays: number;
+  /** Daily rollups (snapshots_daily, snapshot_entries_daily). */
+  daysDays: number;
+  /** Closed live periods, by when they ended (open ones are never pruned). */
+  livePeriodsDays: number;
+  /** Delivered and dead webhook events, by when they were written (WEBHOOK_RETENTION_DAYS). */
+  webhookEventsDays: number;
+  /** node-cron expression of the pruning runs. */
+  cron: string;
+  /** Rows deleted per statement: each is a short transaction of its own. */
+  batchRows: number;
+  /** A run starts no new batch after this long, ms; the next run goes on. */
+  maxRunMs: number;
 }
 
 function isWebhookSecret(value: string): boolean {
@@ -516,6 +578,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
+    retention: {
+      minutesDays: e.RETAIN_MINUTES_DAYS,
+      hoursDays: e.RETAIN_HOURS_DAYS,
+      daysDays: e.RETAIN_DAYS_DAYS,
+      livePeriodsDays: e.RETAIN_LIVE_PERIODS_DAYS,
+      webhookEventsDays: e.WEBHOOK_RETENTION_DAYS,
+      cron: e.RETENTION_CRON,
+      batchRows: e.RETENTION_BATCH_ROWS,
+      maxRunMs: e.RETENTION_MAX_RUN_S * 1000,
+    },
     webhook:
       e.WEBHOOK_URL && e.WEBHOOK_SECRET
         ? {
