@@ -32,7 +32,7 @@ const retention = (r: Partial<RetentionConfig>): RetentionConfig => ({
 
 describe('retention settings', () => {
   it('defaults: minutes 30 days, hours 2 years, days for ever, live periods 2 years', () => {
-    expect(testConfig().retention).toMatchObject({
+    expect(loadConfig({}).retention).toMatchObject({
       minutesDays: 30,
       hoursDays: 730,
       daysDays: 0,
