@@ -24,10 +24,9 @@ const rollups = [
 ] as const;
 
 /**
- * Adds `written` (one row per room: room, bucket start, n, the sums' increments, the row's
- * counts, end, peaks and joins increment) to a rollup table. Sums and the count of periods add
- * up; the last reading is the one with the latest period end; peaks keep the highest with the
- * time first reached (earliest on a tie).
+ * Adds the new rows of the statement (`delta`: one per room, each a period of its own) to a
+ * rollup table. Sums and the count of periods add up; the last reading is the one with the
+ * latest period end; peaks keep the highest with the time first reached (earliest on a tie).
  */
 function rollupUpsert(table: string, bucket: string): SQL {
   const t = sql.raw(table);
@@ -46,9 +45,9 @@ function rollupUpsert(table: string, bucket: string): SQL {
       then excluded.${sql.raw(column)} else ${t}.${sql.raw(column)} end`;
   return sql`insert into ${t} (room, ${b}, snapshots, sessions_sum, sessions_last, viewers_sum,
       viewers_last, last_period_end, peak_sessions, peak_sessions_at, peak_viewers, peak_viewers_at, joins)
-    select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC'), n, sessions_add, sessions,
-      viewers_add, viewers, period_end, peak_sessions, peak_sessions_at, peak_viewers, peak_viewers_at, joins_add
-    from delta where not replaced
+    select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC'), 1, sessions, sessions,
+      viewers, viewers, period_end, peak_sessions, peak_sessions_at, peak_viewers, peak_viewers_at, joins
+    from delta
     on conflict (room, ${b}) do update set
       snapshots = ${t}.snapshots + excluded.snapshots,
       sessions_sum = ${t}.sessions_sum + excluded.sessions_sum,
@@ -62,13 +61,12 @@ function rollupUpsert(table: string, bucket: string): SQL {
 }
 
 /**
- * Counts the difference of the replaced rows (delta where replaced) in a rollup table: the same
- * number of periods, the new sums less the old; the longer reading's peaks are at least the
- * shorter one's and its end is later. A separate statement from rollupUpsert because an insert's
- * proposed row must be valid on its own (a count of 0 periods is not), and each touches other
- * rows (one reading per room).
+ * Counts the difference of replaced rows in a rollup table: the same number of periods, the new
+ * sums less the old; the longer reading's peaks are at least the shorter one's and its end is
+ * later. Apart from the insert's upsert because a proposed row must be valid on its own (a count
+ * of 0 periods is not); a statement of its own, as rows are replaced only after a failed commit.
  */
-function rollupReplace(table: string, bucket: string): SQL {
+function rollupReplace(table: string, bucket: string, replaced: SQL): SQL {
   const t = sql.raw(table);
   const peak = (value: string) => {
     const v = sql.raw(`t.${value}`);
@@ -80,17 +78,52 @@ function rollupReplace(table: string, bucket: string): SQL {
         when ${nv} = ${v} then least(${at}, ${nat}) else ${at} end`;
   };
   return sql`update ${t} t set
-      sessions_sum = t.sessions_sum + d.sessions_add,
-      viewers_sum = t.viewers_sum + d.viewers_add,
+      sessions_sum = t.sessions_sum + d.sessions - d.sessions_before,
+      viewers_sum = t.viewers_sum + d.viewers - d.viewers_before,
       sessions_last = case when d.period_end >= t.last_period_end then d.sessions else t.sessions_last end,
       viewers_last = case when d.period_end >= t.last_period_end then d.viewers else t.viewers_last end,
       last_period_end = greatest(t.last_period_end, d.period_end),
       ${peak('peak_sessions')},
       ${peak('peak_viewers')},
-      joins = t.joins + d.joins_add
-    from delta d
-    where d.replaced and t.room = d.room
+      joins = t.joins + d.joins - d.joins_before
+    from (${replaced}) d
+    where t.room = d.room
       and t.${sql.raw(bucket)} = date_trunc(${sql.raw(`'${bucket}'`)}, d.period_start, 'UTC')`;
+}
+
+/** A replaced row's new values and the sums of the row it replaced. */
+interface Replaced {
+  row: SnapshotRow;
+  sessionsBefore: number;
+  viewersBefore: number;
+  joinsBefore: number;
+}
+
+/** Adds the differences of replaced rows to the hourly and daily rollups. */
+async function rollupReplaced(tx: Tx, replaced: readonly Replaced[]): Promise<void> {
+  const records = replaced.map(({ row, ...before }) => ({
+    room: row.room,
+    s: row.periodStart.getTime(),
+    e: row.periodEnd.getTime(),
+    sessions: row.sessions,
+    viewers: row.viewers,
+    joins: row.joins,
+    ps: row.peakSessions,
+    psa: row.peakSessionsAt?.getTime() ?? null,
+    pv: row.peakViewers,
+    pva: row.peakViewersAt?.getTime() ?? null,
+    sb: before.sessionsBefore,
+    vb: before.viewersBefore,
+    jb: before.joinsBefore,
+  }));
+  const rows = sql`select j.room, to_timestamp(j.s / 1000.0) as period_start,
+      to_timestamp(j.e / 1000.0) as period_end, j.sessions, j.viewers, j.joins,
+      j.ps as peak_sessions, to_timestamp(j.psa / 1000.0) as peak_sessions_at,
+      j.pv as peak_viewers, to_timestamp(j.pva / 1000.0) as peak_viewers_at,
+      j.sb as sessions_before, j.vb as viewers_before, j.jb as joins_before
+    from json_to_recordset(${JSON.stringify(records)}::json) as j(room text, s float8, e float8,
+      sessions int, viewers int, joins int, ps int, psa float8, pv int, pva float8, sb int, vb int, jb int)`;
+  for (const { table, bucket } of rollups) await tx.execute(rollupReplace(table, bucket, rows));
 }
 
 /**
@@ -98,8 +131,9 @@ function rollupReplace(table: string, bucket: string): SQL {
  * the rooms whose row was written and those whose row replaced a shorter one. A row exists for
  * (room, period_start) only when a reading was written but never committed to the store; the
  * next reading of the room covers the same period and more, so it replaces the shorter row (and
- * its entries), and the rollups count the difference: the same number of periods, the new sums
- * less the old. The same reading again (same period_end) is skipped and changes no rollup.
+ * its entries), and the rollups count the difference (rollupReplaced): the same number of
+ * periods, the new sums less the old. The same reading again (same period_end) is skipped and
+ * changes no rollup.
  *
  * The old values are read by the same statement that replaces them, so no other writer may
  * change them in between: writeReadingsFrom holds the archive's transaction lock.
@@ -107,17 +141,20 @@ function rollupReplace(table: string, bucket: string): SQL {
 export async function upsertSnapshots(
   tx: Tx,
   rows: readonly SnapshotRow[],
-): Promise<{ written: Set<string>; replaced: Map<string, SnapshotRow> }> {
+): Promise<{ written: Set<string>; replaced: number }> {
   const columns = Object.values(getTableColumns(snapshots)).map((c) => sql.identifier(c.name));
   const set = ['period_end', 'sessions', 'viewers', 'visible', 'peak_sessions', 'peak_sessions_at']
     .concat(['peak_viewers', 'peak_viewers_at', 'joins'])
     .map((c) => sql.raw(`${c} = excluded.${c}`));
   const result = await tx.execute(sql`
     with r as (${recordset(snapshots, rows)}),
-    prior as (
-      select s.room, s.sessions, s.viewers, s.joins from ${snapshots} s join r
-        on s.room = r.room and s.period_start = r.period_start
-      where s.period_end > s.period_start and s.period_end < r.period_end
+    -- The rows a reading replaces, found by index one reading at a time, read once.
+    prior as materialized (
+      select r.room, p.sessions, p.viewers, p.joins from r cross join lateral (
+        select s.sessions, s.viewers, s.joins from ${snapshots} s
+        where s.room = r.room and s.period_start = r.period_start
+          and s.period_end > s.period_start and s.period_end < r.period_end
+        limit 1) p
     ),
     written as (
       insert into ${snapshots} (${sql.join(columns, sql`, `)})
@@ -130,23 +167,35 @@ export async function upsertSnapshots(
       returning room, period_start, period_end, sessions, viewers, peak_sessions, peak_sessions_at,
         peak_viewers, peak_viewers_at, joins, (xmax <> 0) as replaced
     ),
-    delta as (
-      select w.*, case when w.replaced then 0 else 1 end as n,
-        w.sessions - coalesce(p.sessions, 0) as sessions_add,
-        w.viewers - coalesce(p.viewers, 0) as viewers_add,
-        w.joins - coalesce(p.joins, 0) as joins_add
-      from written w left join prior p on w.replaced and p.room = w.room
-    ),
+    delta as (select * from written where not replaced),
     hourly as (${rollupUpsert(rollups[0].table, rollups[0].bucket)}),
-    daily as (${rollupUpsert(rollups[1].table, rollups[1].bucket)}),
-    hourly_replaced as (${rollupReplace(rollups[0].table, rollups[0].bucket)}),
-    daily_replaced as (${rollupReplace(rollups[1].table, rollups[1].bucket)})
-    select room, replaced from written`);
-  const returned = rowsOf(result) as { room: string; replaced: boolean }[];
-  const replacedRooms = new Set(returned.filter((r) => r.replaced).map((r) => r.room));
-  const replaced = new Map(rows.filter((r) => replacedRooms.has(r.room)).map((r) => [r.room, r]));
-  if (replaced.size > 0) await deleteReplacedEntries(tx, [...replaced.values()]);
-  return { written: new Set(returned.map((r) => r.room)), replaced };
+    daily as (${rollupUpsert(rollups[1].table, rollups[1].bucket)})
+    select w.room, w.replaced, p.sessions, p.viewers, p.joins
+    from written w left join prior p on p.room = w.room`);
+  const returned = rowsOf(result) as {
+    room: string;
+    replaced: boolean;
+    sessions: number | null;
+    viewers: number | null;
+    joins: number | null;
+  }[];
+  const byRoom = new Map(rows.map((r) => [r.room, r]));
+  const replaced = returned
+    .filter((r) => r.replaced)
+    .map((r) => ({
+      row: byRoom.get(r.room)!,
+      sessionsBefore: r.sessions ?? 0,
+      viewersBefore: r.viewers ?? 0,
+      joinsBefore: r.joins ?? 0,
+    }));
+  if (replaced.length > 0) {
+    await rollupReplaced(tx, replaced);
+    await deleteReplacedEntries(
+      tx,
+      replaced.map((r) => r.row),
+    );
+  }
+  return { written: new Set(returned.map((r) => r.room)), replaced: replaced.length };
 }
 
 /** JSON rows of entries with the start of their period, as `e` (room, period_start, period_end, entry, joins). */
