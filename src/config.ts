@@ -458,7 +458,7 @@ export interface RetentionConfig {
   daysDays: number;
   /** Closed live periods, by when they ended (open ones are never pruned). */
   livePeriodsDays: number;
-  /** Delivered and dead webhook events, by when they were written (WEBHOOK_RETENTION_DAYS). */
+  /** Delivered webhook events, by when they were delivered (WEBHOOK_RETENTION_DAYS); dead letters stay. */
   webhookEventsDays: number;
   /** node-cron expression of the pruning runs. */
   cron: string;

@@ -36,10 +36,11 @@ function targets(r: RetentionConfig): Target[] {
       where: 'ended_at IS NOT NULL',
       days: r.livePeriodsDays,
     },
+    // Dead letters stay until an operator deletes them (there are few; README, webhooks).
     {
       table: 'webhook_events',
-      column: 'created_at',
-      where: "status IN ('delivered', 'dead')",
+      column: 'delivered_at',
+      where: "status = 'delivered'",
       days: r.webhookEventsDays,
     },
   ];

@@ -129,7 +129,7 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
     expect(daily.every((p) => p.peakSessions > 0 && p.peakSessionsAt !== null)).toBe(true);
   });
 
-  it('prunes closed live periods and finished webhook events, never open periods or pending events', async () => {
+  it('prunes closed live periods and delivered webhook events, never open periods, pending events or dead letters', async () => {
     const room = roomPrefix();
     const nowMs = Date.now();
     const old = nowMs - 800 * day;
@@ -143,11 +143,11 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
       }),
     ]);
     const event = (id: string, status: string, ageDays: number) =>
-      `('${id}', '${room}', 'room.live', '{}', now(), now() - interval '${ageDays} days', '${status}')`;
+      `('${id}', '${room}', 'room.live', '{}', now(), now() - interval '${ageDays} days', '${status}', ${status === 'delivered' ? `now() - interval '${ageDays} days'` : 'null'})`;
     const ids = ['delivered-old', 'dead-old', 'pending-old', 'delivered-new'].map(
       (label) => `${label}-${randomBytes(3).toString('hex')}`,
     );
-    await database.query(`INSERT INTO webhook_events (id, room, type, payload, occurred_at, created_at, status) VALUES
+    await database.query(`INSERT INTO webhook_events (id, room, type, payload, occurred_at, created_at, status, delivered_at) VALUES
       ${event(ids[0]!, 'delivered', 20)}, ${event(ids[1]!, 'dead', 20)}, ${event(ids[2]!, 'pending', 20)}, ${event(ids[3]!, 'delivered', 1)}`);
     await pruneArchive(database.db, retention({ livePeriodsDays: 730 }), nowMs);
     const periods = await database.query(
@@ -157,7 +157,7 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
     const events = await database.query(
       `SELECT id FROM webhook_events WHERE room = '${room}' ORDER BY id`,
     );
-    expect(events.map((e) => e.id)).toEqual([ids[3], ids[2]].sort());
+    expect(events.map((e) => e.id)).toEqual([ids[1], ids[2], ids[3]].sort());
   });
 
   it('deletes in batches of the configured size and stops a run at its time bound', async () => {
