@@ -3,6 +3,7 @@
 // with the same peaks as before the minute rows were gone.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJoinsByEntry } from '../../src/archive/entries.js';
 import { keptAt, readHistory, type Step } from '../../src/archive/history.js';
 import { pruneArchive, runRetention } from '../../src/archive/retention.js';
 import { writeReadings } from '../../src/archive/writer.js';
@@ -92,6 +93,10 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
     const history = (step: Step, r: RetentionConfig) =>
       readHistory(database.db, { room, ...range, step }, keptAt(r, nowMs));
     const all = retention({});
+    const entries = (r: RetentionConfig) =>
+      readJoinsByEntry(database.db, { room, ...range, limit: 10 }, keptAt(r, nowMs));
+    const joinsByEntry = await entries(all);
+    expect(joinsByEntry).toEqual([{ entry: 'search', joins: 3 * 48 }]);
     const daily = await history('1d', all);
     const hourly = await history('1h', all);
     expect(daily).toHaveLength(3);
@@ -117,6 +122,7 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
     expect(await history('1h', minutesGone)).toEqual(hourly);
     // A step finer than what is kept answers from the finest rows left: the hours.
     expect(await history('5m', minutesGone)).toEqual(hourly);
+    expect(await entries(minutesGone)).toEqual(joinsByEntry);
 
     const hoursGone = retention({ minutesDays: 30, hoursDays: 45 });
     await pruneArchive(database.db, hoursGone, nowMs);
@@ -126,6 +132,7 @@ describe.each(databaseKinds)('retention on $kind', ({ kind }) => {
     expect(await count('snapshot_entries_daily', room)).toBe(3);
     expect(await history('1d', hoursGone)).toEqual(daily);
     expect(await history('1h', hoursGone)).toEqual(daily);
+    expect(await entries(hoursGone)).toEqual(joinsByEntry);
     expect(daily.every((p) => p.peakSessions > 0 && p.peakSessionsAt !== null)).toBe(true);
   });
 
