@@ -29,6 +29,13 @@ function webhookSecret(value: string): string | undefined {
   return bytes >= 24 && bytes <= 64 ? value.trim() : undefined;
 }
 
+/** Days the archive keeps a kind of row; 0 keeps it for ever (docs/analytics.md#retention). */
+const keptDays = <F extends string>(fallback: F, what: string) =>
+  integer(
+    { min: 0, max: 36_500, of: 'days', minMeans: 'for ever' },
+    { unit: 'days', fallback, doc: `days the archive keeps ${what}; 0: for ever` },
+  );
+
 /** Every setting, in the order of the docs' table. */
 export const settings = {
   HOST: text({
@@ -311,6 +318,32 @@ export const settings = {
       doc: 'delivered events are deleted this many days after delivery; dead letters stay',
     },
   ),
+  RETAIN_MINUTES_DAYS: keptDays('30', 'minute rows (`snapshots`) and their joins by entry'),
+  RETAIN_HOURS_DAYS: keptDays(
+    '730',
+    'hourly rollups (`snapshots_hourly`, `snapshot_entries_hourly`)',
+  ),
+  RETAIN_DAYS_DAYS: keptDays('0', 'daily rollups (`snapshots_daily`, `snapshot_entries_daily`)'),
+  RETAIN_LIVE_PERIODS_DAYS: keptDays('730', 'closed live periods, by when they ended'),
+  RETENTION_CRON: setting(
+    {
+      fallback: '*/10 * * * *',
+      allowed: 'a cron expression (five fields, or six with seconds first)',
+      doc: "when the archive's retention runs (on instances with `SNAPSHOT_ENABLED`)",
+    },
+    (t) => (isCronExpression(t.trim()) ? t.trim() : undefined),
+  ),
+  RETENTION_BATCH_ROWS: integer(
+    { min: 100, max: 1_000_000, of: 'rows' },
+    { fallback: '5000', doc: 'rows deleted per statement, each a short transaction of its own' },
+  ),
+  RETENTION_MAX_RUN_S: seconds(
+    { min: 1, max: 3_600 },
+    {
+      fallback: '120',
+      doc: 'a retention run starts no new batch after this long; the next run goes on',
+    },
+  ),
 };
 
 export type { Setting };
@@ -365,6 +398,20 @@ const checks: Check[] = [
       e.HIDDEN_TTL_S <= e.HIDDEN_INTERVAL_S &&
       `must be greater than HIDDEN_INTERVAL_S (${e.HIDDEN_INTERVAL_S}), or hidden sessions would expire between heartbeats`,
   },
+  // A coarser rollup outlives the finer rows it sums, so history always has something to answer
+  // from, and a row the snapshot replaces still has its rollup to correct.
+  {
+    name: 'RETAIN_HOURS_DAYS',
+    problem: (e) =>
+      keptLonger(e.RETAIN_MINUTES_DAYS, e.RETAIN_HOURS_DAYS) &&
+      `must keep rows at least as long as RETAIN_MINUTES_DAYS (${daysText(e.RETAIN_MINUTES_DAYS)}); 0 keeps them for ever`,
+  },
+  {
+    name: 'RETAIN_DAYS_DAYS',
+    problem: (e) =>
+      keptLonger(e.RETAIN_HOURS_DAYS, e.RETAIN_DAYS_DAYS) &&
+      `must keep rows at least as long as RETAIN_HOURS_DAYS (${daysText(e.RETAIN_HOURS_DAYS)}); 0 keeps them for ever`,
+  },
   {
     name: 'SIGNED_ROOMS',
     problem: (e) =>
@@ -374,6 +421,12 @@ const checks: Check[] = [
       'needs PRESENCE_SECRET or PRESENCE_PUBLIC_KEYS: without a key no room can be signed',
   },
 ];
+
+const forEver = (days: number) => (days === 0 ? Number.POSITIVE_INFINITY : days);
+/** True when the finer rows would be kept longer than the coarser rollup that sums them. */
+const keptLonger = (finerDays: number, coarserDays: number) =>
+  forEver(coarserDays) < forEver(finerDays);
+const daysText = (days: number) => (days === 0 ? 'for ever' : `${days} days`);
 
 /** The configuration the app runs with, in the shape its parts use. */
 function shape(e: Environment) {
@@ -443,6 +496,25 @@ function shape(e: Environment) {
     },
     countBots: e.COUNT_BOTS,
     snapshot: { cron: e.SNAPSHOT_CRON, enabled: e.SNAPSHOT_ENABLED },
+    /** How long the archive keeps its rows (days; 0 = for ever) and how the pruning runs. */
+    retention: {
+      /** Minute rows (snapshots) and their joins by entry. */
+      minutesDays: e.RETAIN_MINUTES_DAYS,
+      /** Hourly rollups (snapshots_hourly, snapshot_entries_hourly). */
+      hoursDays: e.RETAIN_HOURS_DAYS,
+      /** Daily rollups (snapshots_daily, snapshot_entries_daily). */
+      daysDays: e.RETAIN_DAYS_DAYS,
+      /** Closed live periods, by when they ended (open ones are never pruned). */
+      livePeriodsDays: e.RETAIN_LIVE_PERIODS_DAYS,
+      /** Delivered webhook events, by when they were delivered; dead letters stay. */
+      webhookEventsDays: e.WEBHOOK_RETENTION_DAYS,
+      /** node-cron expression of the pruning runs. */
+      cron: e.RETENTION_CRON,
+      /** Rows deleted per statement: each is a short transaction of its own. */
+      batchRows: e.RETENTION_BATCH_ROWS,
+      /** A run starts no new batch after this long, ms; the next run goes on. */
+      maxRunMs: e.RETENTION_MAX_RUN_S * 1000,
+    },
     /** null when WEBHOOK_URL is unset: no events are written or sent. */
     webhook:
       e.WEBHOOK_URL && e.WEBHOOK_SECRET
@@ -468,6 +540,7 @@ export type Config = ReturnType<typeof shape> & {
   notices: string[];
 };
 export type WebhookConfig = NonNullable<Config['webhook']>;
+export type RetentionConfig = Config['retention'];
 export type SignedRoomsConfig = NonNullable<Config['signedRooms']>;
 
 export class ConfigError extends Error {

@@ -2,7 +2,7 @@
 // live periods over a time range. Buckets are UTC and aligned on the epoch.
 import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { livePeriods, snapshots } from '../db/schema/index.js';
+import { livePeriods, snapshots, snapshotsDaily, snapshotsHourly } from '../db/schema/index.js';
 
 /** Steps of the history, in ms. */
 export const stepMs = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
@@ -33,11 +33,84 @@ export interface HistoryPoint {
 export const bucketStart = (ms: number, step: Step) => Math.floor(ms / stepMs[step]) * stepMs[step];
 
 /**
+ * Since when the archive still holds minute and hourly rows (epoch ms, on an hour and a day
+ * boundary); null: all of them (kept for ever). Older parts of a range answer from the next
+ * coarser rollup, which is kept at least as long (the settings say so).
+ */
+export interface Kept {
+  minutesSinceMs: number | null;
+  hoursSinceMs: number | null;
+}
+
+const dayMs = stepMs['1d'];
+const ceilTo = (ms: number, unitMs: number) => Math.ceil(ms / unitMs) * unitMs;
+
+/** What the retention settings (days; 0 = for ever) leave of the minute and hourly rows at nowMs. */
+export function keptAt(retention: { minutesDays: number; hoursDays: number }, nowMs: number): Kept {
+  const since = (days: number, unitMs: number) =>
+    days === 0 ? null : ceilTo(nowMs - days * dayMs, unitMs);
+  return {
+    minutesSinceMs: since(retention.minutesDays, stepMs['1h']),
+    hoursSinceMs: since(retention.hoursDays, dayMs),
+  };
+}
+
+/**
  * One room's snapshots in [from, to) rolled up by step: max of peaks (with the time first
  * reached), average and last of the counts, sum of joins. Buckets without snapshots are absent
- * (the room was empty, or a longer row after an outage covers them).
+ * (the room was empty, or a longer row after an outage covers them). Steps of 1h and 1d read the
+ * hourly and daily rollup tables; every step answers each part of the range from the finest rows
+ * still kept there (an hour of minutes pruned answers at 1h, a day of hours pruned at 1d).
  */
 export async function readHistory(
+  db: Db,
+  q: { room: string; from: Date; to: Date; step: Step },
+  kept: Kept = { minutesSinceMs: null, hoursSinceMs: null },
+): Promise<HistoryPoint[]> {
+  const fromMs = q.from.getTime();
+  const toMs = q.to.getTime();
+  const fine = q.step === '1m' || q.step === '5m';
+  // Where the hourly part begins and ends, and the minute part begins.
+  const minutesFrom = fine ? Math.max(fromMs, kept.minutesSinceMs ?? fromMs) : toMs;
+  const hoursFrom = q.step === '1d' ? minutesFrom : Math.max(fromMs, kept.hoursSinceMs ?? fromMs);
+  const parts: Promise<HistoryPoint[]>[] = [];
+  const range = (a: number, b: number) => ({ room: q.room, from: new Date(a), to: new Date(b) });
+  if (hoursFrom > fromMs)
+    parts.push(readRollup(db, 'day', range(fromMs, Math.min(hoursFrom, toMs))));
+  if (minutesFrom > hoursFrom) {
+    parts.push(readRollup(db, 'hour', range(hoursFrom, Math.min(minutesFrom, toMs))));
+  }
+  if (toMs > minutesFrom) parts.push(readMinutes(db, { ...q, from: new Date(minutesFrom) }));
+  return (await Promise.all(parts)).flat();
+}
+
+/** Rows of a rollup table over [from, to) as history points, oldest first. */
+function readRollup(
+  db: Db,
+  unit: 'hour' | 'day',
+  q: { room: string; from: Date; to: Date },
+): Promise<HistoryPoint[]> {
+  const t = unit === 'hour' ? snapshotsHourly : snapshotsDaily;
+  const at = unit === 'hour' ? snapshotsHourly.hour : snapshotsDaily.day;
+  return db
+    .select({
+      at,
+      sessionsAvg: t.sessionsAvg,
+      sessionsLast: t.sessionsLast,
+      viewersAvg: t.viewersAvg,
+      viewersLast: t.viewersLast,
+      peakSessions: t.peakSessions,
+      peakSessionsAt: t.peakSessionsAt,
+      peakViewers: t.peakViewers,
+      joins: t.joins,
+    })
+    .from(t)
+    .where(and(eq(t.room, q.room), gte(at, q.from), lt(at, q.to)))
+    .orderBy(asc(at));
+}
+
+/** Minute rows rolled up by a step of 1m or 5m, over [from, to). */
+function readMinutes(
   db: Db,
   q: { room: string; from: Date; to: Date; step: Step },
 ): Promise<HistoryPoint[]> {

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { startRetentionJob } from './retention.js';
 import { type SnapshotJob, type SnapshotRun, startSnapshotJob } from './snapshot.js';
 
 declare module 'fastify' {
@@ -13,13 +14,13 @@ declare module 'fastify' {
 }
 
 export interface SnapshotPluginOptions {
-  config: Pick<Config, 'snapshot' | 'webhook'>;
+  config: Pick<Config, 'snapshot' | 'webhook' | 'retention'>;
 }
 
 export default fp<SnapshotPluginOptions>(
   async (app, { config }) => {
     if (!config.snapshot.enabled) {
-      app.log.info('snapshot job: disabled (SNAPSHOT_ENABLED=false)');
+      app.log.info('snapshot job and retention: disabled (SNAPSHOT_ENABLED=false)');
       app.decorate('snapshot', null);
       return;
     }
@@ -35,6 +36,14 @@ export default fp<SnapshotPluginOptions>(
     });
     app.decorate('snapshot', job);
     app.addHook('onClose', async () => job.stop());
+    // Retention runs beside the snapshot, on the instances that archive, under its own lock.
+    const retention = startRetentionJob({
+      store: app.archiveSource,
+      db: app.db.db,
+      log: app.log.child({ job: 'retention' }),
+      retention: config.retention,
+    });
+    app.addHook('onClose', async () => retention.stop());
   },
   { name: 'snapshot', dependencies: ['store', 'db'] },
 );

@@ -87,6 +87,12 @@ export async function writeReadingsFrom(
   await db.transaction(async (tx) => {
     // Bounded by the snapshot job (under its lock's expiry), not by the pool's read timeout.
     await tx.execute(sql`set local statement_timeout = 0`);
+    // One archive writer at a time per schema: the rollups add each row's difference to what the
+    // table held, which only holds when no other transaction writes the same rows meanwhile (two
+    // instances after a lock expired, a retry overtaking a slow run).
+    await tx.execute(
+      sql`select pg_advisory_xact_lock(hashtext('headcount:archive:' || current_schema()))`,
+    );
     for (;;) {
       const chunk = await next;
       if (chunk.done) break;
@@ -118,8 +124,11 @@ async function writeChunk(
   if (rows.snapshots.length === 0) return none();
   // Events compare with what the archive held before this snapshot: read that first.
   const previous = options.events && (await readPreviousState(tx, rows, options.events));
-  const written = await upsertSnapshots(tx, rows.snapshots);
-  const entries = rows.readings.filter((r) => written.has(r.room)).flatMap(entryRows);
+  const { written } = await upsertSnapshots(tx, rows.snapshots);
+  const entries = rows.readings
+    .map((r, i) => ({ reading: r, start: rows.snapshots[i]!.periodStart }))
+    .filter(({ reading }) => written.has(reading.room))
+    .flatMap(({ reading, start }) => entryRows(reading).map((e) => ({ ...e, periodStart: start })));
   await insertEntries(tx, entries);
   await upsertLivePeriods(tx, rows.livePeriods);
   await upsertRoomPeaks(tx, rows.roomPeaks);

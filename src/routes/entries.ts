@@ -2,6 +2,7 @@
 // archive (joins by entry). For analysts and the dashboard; admin token required.
 import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
 import { readJoinsByEntry } from '../archive/entries.js';
+import { keptAt } from '../archive/history.js';
 import {
   archiveResponses,
   Format,
@@ -56,12 +57,11 @@ const entriesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { fromMs, toMs } = parseRange(request.query, defaultSpanMs);
       const entries = await fromDatabase(
         () =>
-          readJoinsByEntry(app.db.db, {
-            room,
-            from: new Date(fromMs),
-            to: new Date(toMs),
-            limit: request.query.limit,
-          }),
+          readJoinsByEntry(
+            app.db.db,
+            { room, from: new Date(fromMs), to: new Date(toMs), limit: request.query.limit },
+            keptAt(app.config.retention, Date.now()),
+          ),
         app.config.databaseTimeoutMs,
       );
       return sendJsonOrCsv(

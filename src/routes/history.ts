@@ -4,6 +4,7 @@ import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type
 import {
   bucketStart,
   type HistoryPoint,
+  keptAt,
   readHistory,
   type Step,
   stepMs,
@@ -133,7 +134,12 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const points = (
         await fromDatabase(
-          () => readHistory(app.db.db, { room, from: new Date(from), to: new Date(toMs), step }),
+          () =>
+            readHistory(
+              app.db.db,
+              { room, from: new Date(from), to: new Date(toMs), step },
+              keptAt(app.config.retention, Date.now()),
+            ),
           app.config.databaseTimeoutMs,
         )
       ).map(toPoint);

@@ -1,4 +1,5 @@
 // Seeds archive rows directly, for the read-side suites (history, periods, rollups, analytics).
+import { readFileSync } from 'node:fs';
 import type { Database } from '../../src/db/client.js';
 import {
   type LivePeriodRow,
@@ -43,17 +44,61 @@ export function snapshotRow(room: string, m: Minute): SnapshotRow {
   };
 }
 
+/** Inserts minute rows, then rebuilds the room's hourly and daily rollups from all its minute rows. */
 export async function seedSnapshots(database: Database, room: string, minutes: Minute[]) {
   for (let i = 0; i < minutes.length; i += 1_000) {
     await database.db
       .insert(snapshots)
       .values(minutes.slice(i, i + 1_000).map((m) => snapshotRow(room, m)));
   }
+  await rebuildRollups(database, [room]);
 }
 
+/** Inserts entry rows (their snapshot rows seeded first), then rebuilds their rooms' rollups. */
 export async function seedEntries(database: Database, rows: SnapshotEntryRow[]) {
-  if (rows.length > 0) await database.db.insert(snapshotEntries).values(rows);
+  if (rows.length === 0) return;
+  await database.db.insert(snapshotEntries).values(rows);
+  await rebuildRollups(database, [...new Set(rows.map((r) => r.room))]);
 }
+
+/**
+ * Rebuilds the rollups of some rooms from their minute rows, with the statements the migration
+ * that introduced the rollup tables fills them with (drizzle/0007_rollups_filled.sql), each
+ * narrowed to these rooms: rows seeded behind the snapshot job's back get the rollups the
+ * migration would give them.
+ */
+export async function rebuildRollups(database: Database, rooms: readonly string[]) {
+  const list = rooms.map((r) => `'${r.replaceAll("'", "''")}'`).join(', ');
+  const migration = readFileSync(
+    new URL('../../drizzle/0007_rollups_filled.sql', import.meta.url),
+    'utf8',
+  );
+  const inserts = migration
+    .split('--> statement-breakpoint')
+    .map((statement) => statement.replace(/^(\s*--.*\n)+/, '').trim())
+    .filter((statement) => statement.startsWith('INSERT'));
+  for (const table of rollupTables) {
+    await database.query(`DELETE FROM ${table} WHERE room IN (${list})`);
+  }
+  for (const statement of inserts) {
+    const narrowed = statement
+      .replace('FROM snapshots\n', `FROM snapshots WHERE room IN (${list})\n`)
+      .replace(
+        'ON s.room = e.room AND s.period_end = e.period_end\n',
+        `ON s.room = e.room AND s.period_end = e.period_end WHERE e.room IN (${list})\n`,
+      );
+    if (narrowed === statement)
+      throw new Error('the rollups migration changed: update rebuildRollups');
+    await database.query(narrowed);
+  }
+}
+
+const rollupTables = [
+  'snapshots_hourly',
+  'snapshots_daily',
+  'snapshot_entries_hourly',
+  'snapshot_entries_daily',
+];
 
 export async function seedLivePeriods(database: Database, rows: LivePeriodRow[]) {
   if (rows.length > 0) await database.db.insert(livePeriods).values(rows);

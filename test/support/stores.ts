@@ -38,6 +38,11 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     LOG_LEVEL: 'silent',
     // Never the developer's ./data: an in-memory embedded database unless a test says otherwise.
     DATA_DIR: 'memory://',
+    // Fixtures have fixed dates: they must not age out of the archive as the calendar moves on.
+    // test/archive/retention.test.ts checks retention and its defaults.
+    RETAIN_MINUTES_DAYS: '0',
+    RETAIN_HOURS_DAYS: '0',
+    RETAIN_LIVE_PERIODS_DAYS: '0',
     ...env,
   });
 }

@@ -77,6 +77,8 @@ export const snapshotEntries = pgTable(
   },
   (t) => [
     primaryKey({ name: 'snapshot_entries_pkey', columns: [t.room, t.periodEnd, t.entry] }),
+    // Retention deletes the oldest rows of every room; rows arrive in time order.
+    index('snapshot_entries_period_end_brin').using('brin', t.periodEnd),
     check('snapshot_entries_joins_check', sql`${t.joins} > 0`),
   ],
 );
