@@ -157,10 +157,10 @@ describe('configuration', () => {
   it('asks pages to read the count at least a second apart (COUNT_POLL_S)', () => {
     expect(loadConfig({ COUNT_POLL_S: '30' }).countPollS).toBe(30);
     expect(problemsOf({ COUNT_POLL_S: '0' })).toEqual([
-      'COUNT_POLL_S="0": must be at least 1 second',
+      'COUNT_POLL_S="0": must be a whole number of seconds from 1 to 3600',
     ]);
     expect(problemsOf({ COUNT_POLL_S: '1.5' })).toEqual([
-      'COUNT_POLL_S="1.5": must be a whole number of seconds',
+      'COUNT_POLL_S="1.5": must be a whole number of seconds from 1 to 3600',
     ]);
   });
 

@@ -94,6 +94,10 @@ const routes: Record<string, { make: () => Sent; weight: number }> = {
   'GET /presence.js': { make: () => ({ method: 'GET', path: '/presence.js' }), weight: 1 },
   'GET /presence.mjs': { make: () => ({ method: 'GET', path: '/presence.mjs' }), weight: 1 },
   'GET /presence.d.ts': { make: () => ({ method: 'GET', path: '/presence.d.ts' }), weight: 1 },
+  'GET /headcount-count.js': {
+    make: () => ({ method: 'GET', path: '/headcount-count.js' }),
+    weight: 1,
+  },
   'GET /dashboard': { make: () => ({ method: 'GET', path: '/dashboard' }), weight: 1 },
   'GET /docs/json': { make: () => ({ method: 'GET', path: '/docs/json' }), weight: 1 },
 };

@@ -1,11 +1,13 @@
 // Seeds the archive the way production fills it: heartbeats into an embedded presence store whose
 // clock the test moves, and the real snapshot job (runSnapshot) at the end of every minute,
 // writing through the real writer. Nothing is inserted behind the job's back.
+
 import { count, eq, sql } from 'drizzle-orm';
 import { runSnapshot } from '../../src/archive/snapshot.js';
 import type { Database } from '../../src/db/client.js';
 import { snapshots } from '../../src/db/schema/index.js';
 import { MemoryPresenceStore } from '../../src/presence/memory-store.js';
+import { rebuildRollups } from './seed.js';
 import { testConfig } from './stores.js';
 
 const minuteMs = 60_000;
@@ -104,6 +106,8 @@ export async function seedSnapshotRows(
       greatest((coalesce(n, 0) + 1) / 2, (coalesce(before, 0) + 1) / 2), since,
       greatest(coalesce(n, 0) - coalesce(before, 0), 0)
     FROM period WHERE n IS NOT NULL OR before IS NOT NULL`);
+  // The hourly and daily answers come from the rollup tables, as the snapshot job would fill them.
+  await rebuildRollups(database, [room]);
   const [written] = await database.db
     .select({ rows: count() })
     .from(snapshots)
