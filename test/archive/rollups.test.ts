@@ -4,12 +4,13 @@
 // or written by two instances at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReadings } from '../../src/archive/writer.js';
-import { type Database, openDatabase } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import {
+  closeSecondInstance,
   closeTestDatabase,
   databaseKinds,
   openTestDatabase,
-  postgresUrl,
+  secondInstance,
   t,
 } from '../support/databases.js';
 import { reading, roomPrefix } from '../support/readings.js';
@@ -164,17 +165,7 @@ describe.each(databaseKinds)('rollup tables on $kind', ({ kind }) => {
 
   it('counts readings written by two instances at once once', async () => {
     const room = roomPrefix();
-    // The other instance: its own connection pool on the same schema (PGlite has one connection).
-    const other =
-      database.kind === 'postgres'
-        ? await openDatabase({
-            databaseUrl: postgresUrl,
-            dataDir: '',
-            schema: database.schema,
-            migrate: false,
-            maxConnections: 2,
-          })
-        : database;
+    const other = await secondInstance(database);
     try {
       const readings = readingsOf(room);
       for (let i = 0; i < readings.length; i += 25) {
@@ -188,7 +179,7 @@ describe.each(databaseKinds)('rollup tables on $kind', ({ kind }) => {
       }
       await expectExact(database, room);
     } finally {
-      if (other !== database) await other.close();
+      await closeSecondInstance(other, database);
     }
   });
 });

@@ -48,6 +48,28 @@ export function openTestDatabase(kind: DatabaseKind, schema = uniqueSchema()): P
     : openDatabase({ databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 4 });
 }
 
+/**
+ * The same archive as another instance sees it: a connection pool of its own on the same schema
+ * (PostgreSQL), or the same database (PGlite has one connection). Close it with
+ * closeSecondInstance.
+ */
+export async function secondInstance(database: Database): Promise<Database> {
+  return database.kind === 'postgres'
+    ? openDatabase({
+        databaseUrl: postgresUrl,
+        dataDir: '',
+        schema: database.schema,
+        migrate: false,
+        maxConnections: 2,
+      })
+    : database;
+}
+
+/** Closes what secondInstance opened, and nothing it shared. */
+export async function closeSecondInstance(other: Database, database: Database): Promise<void> {
+  if (other !== database) await other.close();
+}
+
 /** Drops what the test database created and closes it. */
 export async function closeTestDatabase(database: Database | undefined): Promise<void> {
   if (!database) return;

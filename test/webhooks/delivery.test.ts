@@ -5,7 +5,6 @@ import { asc, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReadings } from '../../src/archive/writer.js';
 import type { Database } from '../../src/db/client.js';
-import { openDatabase } from '../../src/db/client.js';
 import { webhookEvents } from '../../src/db/schema/index.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import {
@@ -14,10 +13,11 @@ import {
   startDeliveryWorker,
 } from '../../src/webhooks/delivery.js';
 import {
+  closeSecondInstance,
   closeTestDatabase,
   databaseKinds,
   openTestDatabase,
-  postgresUrl,
+  secondInstance,
   t,
 } from '../support/databases.js';
 import { livePeriod, reading, roomPrefix } from '../support/readings.js';
@@ -149,17 +149,7 @@ describe.each(databaseKinds)('webhook delivery on $kind', ({ kind }) => {
     const p = roomPrefix();
     const rooms = Array.from({ length: 10 }, (_, i) => `${p}-${i}`);
     await writeLives(database, rooms);
-    // A second instance: its own connections to the same schema (PGlite has one connection).
-    const other =
-      database.kind === 'postgres'
-        ? await openDatabase({
-            databaseUrl: postgresUrl,
-            dataDir: '',
-            schema: database.schema,
-            migrate: false,
-            maxConnections: 2,
-          })
-        : database;
+    const other = await secondInstance(database);
     const workers = [worker({ batchSize: 3 }), worker({ batchSize: 3 }, other)];
     try {
       await until('every event delivered', async () =>
@@ -167,7 +157,7 @@ describe.each(databaseKinds)('webhook delivery on $kind', ({ kind }) => {
       );
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
-      if (other !== database) await other.close();
+      await closeSecondInstance(other, database);
     }
     const ok = receiver.received.filter((r) => r.room.startsWith(p));
     expect(ok).toHaveLength(30);
