@@ -315,7 +315,7 @@ export const settings = {
     {
       unit: 'days',
       fallback: '14',
-      doc: 'delivered events are deleted this many days after delivery; dead letters stay',
+      doc: "delivered webhook events are deleted this many days after delivery, by the archive's retention; dead letters stay",
     },
   ),
   RETAIN_MINUTES_DAYS: keptDays('30', 'minute rows (`snapshots`) and their joins by entry'),
@@ -529,7 +529,6 @@ function shape(e: Environment) {
             retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
             retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_MS, e.WEBHOOK_RETRY_BASE_MS),
             pollMs: e.WEBHOOK_POLL_MS,
-            retentionDays: e.WEBHOOK_RETENTION_DAYS,
           }
         : null,
   };

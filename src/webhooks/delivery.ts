@@ -16,8 +16,6 @@ export interface DeliveryOptions
     WebhookConfig,
     'url' | 'secret' | 'timeoutMs' | 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'pollMs'
   > {
-  /** Delete delivered events this many days old (default 14); dead letters stay. */
-  retentionDays?: number;
   db: Db;
   log: Logger;
   metrics?: Metrics | undefined;
@@ -28,14 +26,9 @@ export interface DeliveryOptions
 export interface DeliveryWorker {
   /** One round now: claims due events and delivers them; resolves with how many were attempted. */
   runOnce(): Promise<number>;
-  /** Deletes delivered events older than the retention; resolves with how many. */
-  prune(): Promise<number>;
   /** Stops polling and waits for the deliveries in flight. */
   stop(): Promise<void>;
 }
-
-/** How often each instance prunes delivered events, ms. */
-const pruneEveryMs = 3_600_000;
 
 interface Claimed {
   id: string;
@@ -154,16 +147,6 @@ export function startDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
     return claimed.length;
   }
 
-  async function prune(): Promise<number> {
-    const days = options.retentionDays ?? 14;
-    const deleted = await options.db.execute<Record<string, unknown>>(sql`
-      delete from ${webhookEvents}
-      where status = 'delivered' and delivered_at < now() - ${days}::int * interval '1 day'
-      returning id`);
-    return rowsOf(deleted).length;
-  }
-  let lastPrune = 0;
-
   function runOnce(): Promise<number> {
     running ??= round().finally(() => {
       running = null;
@@ -176,10 +159,6 @@ export function startDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
     timer = setTimeout(async () => {
       let attempted = 0;
       try {
-        if (Date.now() - lastPrune > pruneEveryMs) {
-          lastPrune = Date.now();
-          await prune();
-        }
         attempted = await runOnce();
       } catch (err) {
         if (Date.now() - lastWarning > 10_000) {
@@ -196,7 +175,6 @@ export function startDeliveryWorker(options: DeliveryOptions): DeliveryWorker {
   schedule(0);
   return {
     runOnce,
-    prune,
     async stop() {
       stopped = true;
       clearTimeout(timer);

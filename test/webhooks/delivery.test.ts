@@ -197,51 +197,6 @@ describe.each(databaseKinds)('webhook delivery on $kind', ({ kind }) => {
   });
 });
 
-describe.each(databaseKinds)('webhook retention on $kind', ({ kind }) => {
-  let database: Database;
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(() => closeTestDatabase(database));
-
-  it('deletes delivered events past the retention, keeps recent ones, pending ones and dead letters', async () => {
-    const p = roomPrefix();
-    await writeLives(database, [`${p}-old`, `${p}-new`, `${p}-dead`, `${p}-wait`]);
-    const age = (room: string, status: string, days: number) =>
-      database.query(
-        `UPDATE webhook_events SET status = '${status}', delivered_at = ${status === 'delivered' ? `now() - interval '${days} days'` : 'NULL'} WHERE room = '${room}'`,
-      );
-    await age(`${p}-old`, 'delivered', 15);
-    await age(`${p}-new`, 'delivered', 13);
-    await age(`${p}-dead`, 'dead', 0);
-    const w = startDeliveryWorker({
-      url: 'http://127.0.0.1:9/unused',
-      secret: webhookSecret,
-      db: database.db,
-      log: silent,
-      ...fast,
-      pollMs: 60_000,
-      retentionDays: 14,
-    });
-    try {
-      // The worker prunes when it starts, and whenever asked: either way the old ones go once.
-      await w.prune();
-      expect(await w.prune()).toBe(0);
-    } finally {
-      await w.stop();
-    }
-    const left = await database.db
-      .select()
-      .from(webhookEvents)
-      .where(like(webhookEvents.room, `${p}%`));
-    expect([...new Set(left.map((e) => e.room))].sort()).toEqual([
-      `${p}-dead`,
-      `${p}-new`,
-      `${p}-wait`,
-    ]);
-  });
-});
-
 describe('retry delay', () => {
   it('doubles from the base up to the cap, with up to half of it random', () => {
     expect(retryDelayMs(1, 1_000, 60_000, 1)).toBe(1_000);
