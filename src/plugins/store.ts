@@ -86,6 +86,7 @@ function withDeadline(counter: PresenceCounter, timeoutMs: number): PresenceCoun
     leave: (room, session) => bound(counter.leave(room, session)),
     count: (room) => bound(counter.count(room)),
     counts: (rooms) => bound(counter.counts(rooms)),
+    concentration: (rooms) => bound(counter.concentration(rooms)),
     listRooms: (query) => bound(counter.listRooms(query)),
     now: () => bound(counter.now()),
     ping: () => bound(counter.ping()),

@@ -40,6 +40,7 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Cached
     },
     // A page is read live, never from the cache: it decides which rooms to count at all.
     listRooms: (query) => counter.listRooms(query),
+    concentration: (rooms) => counter.concentration(rooms),
     now: () => counter.now(),
     ping: () => counter.ping(),
   };
@@ -53,6 +54,7 @@ function bound(counter: PresenceCounter): PresenceCounter {
     leave: (room, session) => counter.leave(room, session),
     count: (room) => counter.count(room),
     counts: (rooms) => counter.counts(rooms),
+    concentration: (rooms) => counter.concentration(rooms),
     listRooms: (query) => counter.listRooms(query),
     now: () => counter.now(),
     ping: () => counter.ping(),

@@ -25,7 +25,11 @@ export interface RoomKeys {
   closed: string;
   /** Hash: the room's sessions and viewers, and until when (ms) they hold; see heartbeats.lua. */
   counts: string;
-  /** Prefix of the per-session string keys (value: state, stretch, deadline, viewer; see lib.lua). */
+  /** Sorted set: hashed client address → its online sessions (see lib.lua). */
+  addresses: string;
+  /** Hash: session → its hashed client address, for the sessions that named one. */
+  addressOf: string;
+  /** Prefix of the per-session string keys (value: state, stretch, deadline, viewer, address; see lib.lua). */
   sessionPrefix: string;
   /** Prefix of the per-viewer sorted sets (session → deadline), kept for viewers with several sessions. */
   tabsPrefix: string;
@@ -44,6 +48,8 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     uniques: `${base}u`,
     closed: `${base}c`,
     counts: `${base}n`,
+    addresses: `${base}x`,
+    addressOf: `${base}z`,
     sessionPrefix: `${base}s:`,
     tabsPrefix: `${base}t:`,
   };

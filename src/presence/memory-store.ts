@@ -7,6 +7,7 @@ import { Heap } from 'heap-js';
 import { viewerMember } from './keys.js';
 import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
+  AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -28,6 +29,44 @@ interface Session {
   deadline: number;
   /** Time of the latest accepted heartbeat; null after a leave, so a reload is never refused. */
   lastBeat: number | null;
+  /** The hashed client address of the latest accepted heartbeat, if it named one. */
+  address: string | undefined;
+}
+
+/**
+ * Online sessions per client address, and the most any address holds, kept as sessions come and
+ * go: how many addresses hold each number of sessions tells the busiest when it loses one.
+ */
+class AddressTally {
+  private readonly sessions = new Map<string, number>();
+  /** Sessions held → addresses that hold that many (never 0). */
+  private readonly holding = new Map<number, number>();
+  busiest = 0;
+
+  of(address: string): number {
+    return this.sessions.get(address) ?? 0;
+  }
+
+  add(address: string) {
+    const n = this.of(address) + 1;
+    this.move(address, n - 1, n);
+    this.busiest = Math.max(this.busiest, n);
+  }
+
+  remove(address: string) {
+    const n = this.of(address);
+    this.move(address, n, n - 1);
+    if (n === this.busiest && !this.holding.has(n)) this.busiest = n - 1;
+  }
+
+  private move(address: string, from: number, to: number) {
+    if (to > 0) this.sessions.set(address, to);
+    else this.sessions.delete(address);
+    const left = (this.holding.get(from) ?? 0) - 1;
+    if (left > 0) this.holding.set(from, left);
+    else this.holding.delete(from);
+    if (to > 0) this.holding.set(to, (this.holding.get(to) ?? 0) + 1);
+  }
 }
 
 interface Peaks {
@@ -48,6 +87,7 @@ class Room {
   readonly sessions = new Map<string, Session>();
   /** Viewer → number of its online sessions (never 0). */
   readonly viewers = new Map<string, number>();
+  readonly addresses = new AddressTally();
   private readonly deadlines = new Heap<{ deadline: number; session: string }>(
     (a, b) => a.deadline - b.deadline,
   );
@@ -80,6 +120,7 @@ class Room {
     const left = (this.viewers.get(s.viewer) ?? 1) - 1;
     if (left > 0) this.viewers.set(s.viewer, left);
     else this.viewers.delete(s.viewer);
+    if (s.address !== undefined) this.addresses.remove(s.address);
   }
 
   put(id: string, session: Session) {
@@ -88,6 +129,7 @@ class Room {
     this.sessions.set(id, session);
     if (session.state === 'visible') this.visible++;
     this.viewers.set(session.viewer, (this.viewers.get(session.viewer) ?? 0) + 1);
+    if (session.address !== undefined) this.addresses.add(session.address);
     this.deadlines.push({ deadline: session.deadline, session: id });
   }
 
@@ -192,6 +234,15 @@ export class MemoryPresenceStore implements PresenceStore {
     ) {
       return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
+    const addressCap = this.rules.maxSessionsPerAddress;
+    if (
+      addressCap !== undefined &&
+      hb.address !== undefined &&
+      previous === undefined &&
+      (room?.addresses.of(hb.address) ?? 0) >= addressCap
+    ) {
+      return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
+    }
     if (!room) {
       room = new Room(now);
       this.rooms.set(hb.room, room);
@@ -215,7 +266,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const stretch = Math.max(hb.stretch ?? 1, sizeStretch);
     const ttlMs = (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
     const deadline = now + ttlMs;
-    room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now });
+    room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now, address: hb.address });
     if (previous?.viewer !== viewer) live.uniques.add(viewer);
     const joined = previous === undefined;
     if (joined) {
@@ -263,6 +314,17 @@ export class MemoryPresenceStore implements PresenceStore {
     return counts;
   }
 
+  async concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>> {
+    const now = this.clock();
+    const concentration = new Map<string, AddressConcentration>();
+    for (const id of rooms) {
+      const room = this.room(id, now);
+      const sessions = room?.sessions.size ?? 0;
+      concentration.set(id, { sessions, busiestAddress: room?.addresses.busiest ?? 0, at: now });
+    }
+    return concentration;
+  }
+
   /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */
   async listRooms({ limit, offset, prefix, sort }: RoomsQuery): Promise<RoomsPage> {
     const now = this.clock();
@@ -307,7 +369,8 @@ export class MemoryPresenceStore implements PresenceStore {
       let live: LivePeriodReading | null = null;
       if (room.live && tally.sessions === 0) closed.push(room.endedLive(room.live));
       else if (room.live) live = liveReading(room.live);
-      readings.push({ room: id, at: now, ...tally, period, live, closed });
+      const busiestAddress = room.addresses.busiest;
+      readings.push({ room: id, at: now, ...tally, period, live, closed, busiestAddress });
     }
     return readings;
   }

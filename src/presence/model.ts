@@ -3,6 +3,7 @@
 // of what happened in it, and every archive reading is figured from that log. Both stores are
 // checked against this model, answer by answer, by test/presence/model.property.test.ts.
 import type {
+  AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -23,6 +24,8 @@ interface ModelSession {
   viewer: string;
   /** Time of its latest accepted heartbeat; null after a leave, so a reload is never refused. */
   lastBeat: number | null;
+  /** The (hashed) client address of its latest accepted heartbeat, if it named one. */
+  address: string | undefined;
 }
 
 interface ModelRoom {
@@ -71,6 +74,13 @@ export class PresenceModel {
       if (held >= cap)
         return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
+    // Only a new session is refused for its address: those online stay counted, wherever from.
+    const addressCap = this.rules.maxSessionsPerAddress;
+    if (addressCap !== undefined && hb.address !== undefined && !online) {
+      const held = room ? this.online(room, now).filter((s) => s.address === hb.address).length : 0;
+      if (held >= addressCap)
+        return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
+    }
 
     const r: ModelRoom = room ?? { sessions: new Map() };
     this.rooms.set(hb.room, r);
@@ -79,7 +89,13 @@ export class PresenceModel {
     const stretch = Math.max(hb.stretch ?? 1, this.sizeStretch(sessionsBefore));
     const ttlMs =
       (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
-    r.sessions.set(hb.session, { deadline: now + ttlMs, state: hb.state, viewer, lastBeat: now });
+    r.sessions.set(hb.session, {
+      deadline: now + ttlMs,
+      state: hb.state,
+      viewer,
+      lastBeat: now,
+      address: hb.address,
+    });
     const { sessions, viewers } = this.tally(r, now);
     this.logBeat(hb.room, {
       at: now,
@@ -120,6 +136,21 @@ export class PresenceModel {
         : { sessions: 0, viewers: 0, at: null },
       at: now,
     };
+  }
+
+  /** The busiest client address's online sessions: the most that name one address. */
+  private busiestAddress(room: ModelRoom | undefined, now: number): number {
+    const byAddress = new Map<string, number>();
+    for (const s of room ? this.online(room, now) : []) {
+      if (s.address !== undefined) byAddress.set(s.address, (byAddress.get(s.address) ?? 0) + 1);
+    }
+    return Math.max(0, ...byAddress.values());
+  }
+
+  concentration(now: number, roomId: string): AddressConcentration {
+    const room = this.rooms.get(roomId);
+    const { sessions } = this.tally(room, now);
+    return { sessions, busiestAddress: this.busiestAddress(room, now), at: now };
   }
 
   // The archive half. Each room keeps a log of what happened in it, from its first heartbeat until
@@ -169,6 +200,7 @@ export class PresenceModel {
       period,
       live: last && last.end === null ? last : null,
       closed: lives.filter((l) => l.end !== null && !log.archived.has(l.start)),
+      busiestAddress: this.busiestAddress(this.rooms.get(roomId), now),
     };
   }
 

@@ -12,9 +12,10 @@ import {
 } from './heartbeat-batches.js';
 import { roomIndexKey, roomKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
-import { parseCount, parseHeartbeats, parseLeave } from './replies.js';
+import { parseConcentration, parseCount, parseHeartbeats, parseLeave } from './replies.js';
 import { countKeys, heartbeatsRequest } from './scripts.js';
 import type {
+  AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -94,6 +95,16 @@ export class RedisCounting {
 
   count(room: string): Promise<RoomCount> {
     return guard(async () => parseCount(await this.redis.hcCount(...countKeys(this.prefix, room))));
+  }
+
+  /** One call per room (the dashboard's page of rooms), in parallel. */
+  async concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>> {
+    const read = (room: string) =>
+      guard(async () =>
+        parseConcentration(await this.redis.hcConcentration(roomKeys(this.prefix, room).base)),
+      );
+    const concentration = await Promise.all(rooms.map(read));
+    return new Map(rooms.map((room, i) => [room, concentration[i]!]));
   }
 
   async counts(rooms: readonly string[]): Promise<Map<string, RoomCount>> {

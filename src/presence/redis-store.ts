@@ -9,6 +9,7 @@ import { RedisCounting } from './redis-counting.js';
 import { RedisRoomsList } from './redis-rooms-list.js';
 import { defineScripts } from './scripts.js';
 import type {
+  AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -60,6 +61,10 @@ export class RedisPresenceStore implements PresenceStore {
 
   counts(rooms: readonly string[]): Promise<Map<string, RoomCount>> {
     return this.counting.counts(rooms);
+  }
+
+  concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>> {
+    return this.counting.concentration(rooms);
   }
 
   listRooms(query: RoomsQuery): Promise<RoomsPage> {

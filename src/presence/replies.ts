@@ -1,6 +1,7 @@
 // Every script reply is parsed here, by name: each script's output fields are listed once, in the
 // order its Lua header documents, and nothing else indexes a reply by position.
 import type {
+  AddressConcentration,
   HeartbeatOutcome,
   LeaveOutcome,
   LivePeriodReading,
@@ -93,6 +94,12 @@ export function parseCount(reply: readonly unknown[]): RoomCount {
   };
 }
 
+/** concentration-1.lua */
+export function parseConcentration(reply: readonly unknown[]): AddressConcentration {
+  const [at, sessions, busiestAddress] = reply.map(Number) as [number, number, number];
+  return { sessions, busiestAddress, at };
+}
+
 const toRecord = (flat: RoomReply[number] | undefined): Record<string, string> => {
   const record: Record<string, string> = {};
   if (!Array.isArray(flat)) return record;
@@ -150,6 +157,7 @@ const readingFields = [
   'uniques',
   'closed',
   'liveEnd',
+  'busiestAddress',
 ] as const;
 
 /** What one call of read-rooms.lua read: rooms with something to archive, and the others. */
@@ -210,6 +218,7 @@ function parseReading(room: string, reply: RoomReply): RoomReading {
     period: periodFrom(toRecord(reply[reading.period]), at),
     live,
     closed: ended,
+    busiestAddress: Number(reply[reading.busiestAddress]),
   };
 }
 

@@ -24,6 +24,7 @@ declare module 'ioredis' {
     ): Result<number[], Context>;
     hcLeave(base: string, session: string, graceMs: number): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
+    hcConcentration(base: string): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<string, Context>;
     hcReadRoom(...keys: string[]): Result<string, Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
@@ -46,14 +47,15 @@ declare module 'ioredis' {
 }
 
 /** Keys per room of the archive scripts (read-rooms.lua, commit-rooms.lua). */
-const archiveKeysPerRoom = 8;
+const archiveKeysPerRoom = 10;
 
 export function defineScripts(redis: RedisClient): void {
   // Any number of rooms' heartbeats: the caller passes the number of keys (rooms) first.
   redis.defineCommand('hcHeartbeats', { lua: withLib('heartbeats.lua') });
   redis.defineCommand('hcLeave', { numberOfKeys: 1, lua: withLib('leave-1.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
-  // Any number of rooms, 8 keys each: the caller passes the number of keys first.
+  redis.defineCommand('hcConcentration', { numberOfKeys: 1, lua: withLib('concentration-1.lua') });
+  // Any number of rooms, 10 keys each: the caller passes the number of keys first.
   redis.defineCommand('hcRead', { lua: withLib('read-rooms.lua') });
   redis.defineCommand('hcCommit', { lua: withLib('commit-rooms.lua') });
   // The same scripts for one room, for Cluster: ioredis routes an auto-pipelined command by its
@@ -86,6 +88,7 @@ export function heartbeatsRequest(
     rules.visibleIntervalMs,
     rules.hiddenIntervalMs,
     rules.largeRoomSessions ?? 0,
+    rules.maxSessionsPerAddress ?? 0,
   ];
   const maxViewerSessions = rules.maxSessionsPerViewer ?? 0;
   for (const [room, heartbeats] of call) {
@@ -98,6 +101,7 @@ export function heartbeatsRequest(
         hb.entry ?? '',
         // mode: state, stretch, the most sessions the viewer may hold (0: no limit)
         `${hb.state === 'visible' ? 'v' : 'h'}${hb.stretch ?? 1}${hb.limitViewerSessions ? maxViewerSessions : 0}`,
+        hb.address ?? '',
       );
     }
   }
@@ -113,7 +117,18 @@ export function countKeys(prefix: string, room: string): string[] {
 /** The archive keys of a room, in the order of read-rooms.lua and commit-rooms.lua. */
 export function archiveKeys(prefix: string, room: string): string[] {
   const k = roomKeys(prefix, room);
-  return [k.visible, k.hidden, k.viewers, k.period, k.pending, k.live, k.uniques, k.closed];
+  return [
+    k.visible,
+    k.hidden,
+    k.viewers,
+    k.period,
+    k.pending,
+    k.live,
+    k.uniques,
+    k.closed,
+    k.addresses,
+    k.addressOf,
+  ];
 }
 
 /** commit-open-rooms.lua: two keys per room, then the rooms' reading times. */
@@ -127,7 +142,7 @@ export function commitOpenRequest(prefix: string, readings: readonly RoomReading
   return keysAndArgs;
 }
 
-/** commit-rooms.lua: eight keys per room, then one payload per room. */
+/** commit-rooms.lua: ten keys per room, then one payload per room. */
 export function commitRequest(prefix: string, readings: readonly RoomReading[]): string[] {
   return [...readings.flatMap((r) => archiveKeys(prefix, r.room)), ...readings.map(commitPayload)];
 }

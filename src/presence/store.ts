@@ -22,6 +22,12 @@ export interface PresenceRules {
    */
   maxSessionsPerViewer?: number;
   /**
+   * Online sessions one client address may hold in a room at once (MAX_SESSIONS_PER_ADDRESS,
+   * default off): a heartbeat that would bring one more online from that address gets 429
+   * too_many_sessions. Sessions already online are never refused for it. Enforced by the store.
+   */
+  maxSessionsPerAddress?: number;
+  /**
    * Online sessions per step of a large room's stretch (LARGE_ROOM_SESSIONS, default 200 000): a
    * room that holds n online sessions when a heartbeat comes tells it an interval and ttl
    * 1 + floor(n / largeRoomSessions) times longer (at most 9), so that a room's heartbeats a second
@@ -51,6 +57,12 @@ export interface Heartbeat {
    * the same whole factor (1–9, default 1), so its deadline stays three intervals away.
    */
   stretch?: number | undefined;
+  /**
+   * The client address the heartbeat came from, hashed (never the address itself; see
+   * routes/address-hash.ts). A session counts for the address of its latest accepted heartbeat.
+   * Absent (code that embeds the store): the session counts for no address.
+   */
+  address?: string | undefined;
 }
 
 export interface Peak {
@@ -89,7 +101,8 @@ export type HeartbeatOutcome =
       accepted: false;
       /**
        * too_fast: the session sent heartbeats faster than interval / 3. too_many_sessions: its
-       * viewer already holds maxSessionsPerViewer online sessions in the room.
+       * viewer already holds maxSessionsPerViewer online sessions in the room, or its address
+       * maxSessionsPerAddress.
        */
       reason: 'too_fast' | 'too_many_sessions';
       /** Retry after this many ms: the rest of the gap, or one interval. */
@@ -144,6 +157,17 @@ export interface RoomReading {
   live: LivePeriodReading | null;
   /** Live periods that ended and are not archived yet, oldest first. */
   closed: LivePeriodReading[];
+  /** Online sessions of the room's busiest client address (0 when none names one). */
+  busiestAddress: number;
+}
+
+/** How concentrated a room's online sessions are by client address, at one store time. */
+export interface AddressConcentration {
+  sessions: number;
+  /** Online sessions of the busiest address (0 when none names one). */
+  busiestAddress: number;
+  /** Store time of the reading, epoch ms. */
+  at: number;
 }
 
 export interface ActiveRoom extends RoomCount {
@@ -184,6 +208,11 @@ export interface PresenceCounter {
   leave(room: string, session: string): Promise<LeaveOutcome>;
   count(room: string): Promise<RoomCount>;
   counts(rooms: readonly string[]): Promise<Map<string, RoomCount>>;
+  /**
+   * How concentrated each room is by client address: the busiest address's online sessions, at a
+   * cost that does not grow with the room (for the dashboard; never on a page's path).
+   */
+  concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>>;
   /** One page of the active rooms, at a cost that grows with offset + limit, not with rooms. */
   listRooms(query: RoomsQuery): Promise<RoomsPage>;
   /** Store time, epoch ms. */

@@ -26,6 +26,7 @@ const rules: PresenceRules = {
   visibleIntervalMs: 90,
   hiddenIntervalMs: 180,
   maxSessionsPerViewer: 2,
+  maxSessionsPerAddress: 2,
   // Small, so that rooms here reach it: a room of 3 or 4 sessions stretches its heartbeats.
   largeRoomSessions: 3,
 };
@@ -49,6 +50,8 @@ const ROOMS = 2;
 const SESSIONS = ['sess-aaaaaaaa', 'sess-bbbbbbbb', 'sess-cccccccc', 'sess-dddddddd'];
 const VIEWERS = [undefined, 'ada', 'bob', 'sess-aaaaaaaa'];
 const ENTRIES = [undefined, 'home', 'search'];
+/** Hashed client addresses, as the route passes them; absent for code that embeds the store. */
+const ADDRESSES = [undefined, 'addr-one', 'addr-two', 'addr-two'];
 
 interface Real {
   store: PresenceStore;
@@ -89,6 +92,7 @@ class HeartbeatCommand implements Command {
     readonly entry: string | undefined,
     readonly limitViewerSessions: boolean,
     readonly stretch: number,
+    readonly address: string | undefined,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
@@ -100,6 +104,7 @@ class HeartbeatCommand implements Command {
       entry: this.entry,
       limitViewerSessions: this.limitViewerSessions,
       stretch: this.stretch,
+      address: this.address,
     };
     const got = await r.store.heartbeat(hb);
     expect(got).toEqual(m.model.heartbeat(got.at, hb));
@@ -109,7 +114,7 @@ class HeartbeatCommand implements Command {
     }
   }
   toString = () =>
-    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch})`;
+    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch}, ${this.address})`;
 }
 
 /**
@@ -129,6 +134,7 @@ class BurstCommand implements Command {
       entry: b.entry,
       limitViewerSessions: b.limitViewerSessions,
       stretch: b.stretch,
+      address: b.address,
     }));
     const got = await Promise.all(sent.map((hb) => r.store.heartbeat(hb)));
     // Calls for different rooms may run at different times (on Cluster, one call per slot): the
@@ -169,12 +175,27 @@ class CountCommand implements Command {
   toString = () => `count(${this.room})`;
 }
 
+class ConcentrationCommand implements Command {
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const got = await r.store.concentration(r.rooms);
+    expect([...got.keys()]).toEqual(r.rooms);
+    for (const room of r.rooms) {
+      const c = got.get(room)!;
+      expect(c.busiestAddress).toBeLessThanOrEqual(c.sessions);
+      expect(c).toEqual(m.model.concentration(c.at, room));
+    }
+  }
+  toString = () => 'concentration()';
+}
+
 /** What every reading must say whatever came before it (viewers ≤ sessions at every moment). */
 function checkReading(reading: RoomReading) {
   const { at, sessions, viewers, period, live, closed } = reading;
   expect(reading.visible).toBeLessThanOrEqual(sessions);
   expect(viewers).toBeLessThanOrEqual(sessions);
   expect(viewers >= 1).toBe(sessions >= 1);
+  expect(reading.busiestAddress).toBeLessThanOrEqual(sessions);
   // Counts only rise on a heartbeat, each seen by the period's peaks, first reached in the period.
   expect(period.peakSessions).toBeGreaterThanOrEqual(sessions);
   expect(period.peakViewers).toBeGreaterThanOrEqual(viewers);
@@ -317,8 +338,9 @@ const heartbeats = fc
       { weight: 4, arbitrary: fc.constant(1) },
       { weight: 1, arbitrary: fc.constantFrom(2, 3) },
     ),
+    fc.constantFrom(...ADDRESSES),
   )
-  .map(([ro, s, v, st, e, limit, k]) => new HeartbeatCommand(ro, s, v, st, e, limit, k));
+  .map(([ro, s, v, st, e, limit, k, a]) => new HeartbeatCommand(ro, s, v, st, e, limit, k, a));
 
 const commands = [
   heartbeats,
@@ -326,6 +348,7 @@ const commands = [
   fc.array(heartbeats, { minLength: 2, maxLength: 6 }).map((beats) => new BurstCommand(beats)),
   fc.tuple(room, session).map(([ro, s]) => new LeaveCommand(ro, s)),
   room.map((ro) => new CountCommand(ro)),
+  fc.constant(new ConcentrationCommand()),
   fc.constant(new ReadCommand()),
   fc.constant(new CommitCommand()),
   fc.constant(new LateCommitCommand()),

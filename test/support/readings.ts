@@ -20,6 +20,7 @@ export interface ReadingFields {
   joinsByEntry?: Record<string, number>;
   live?: LivePeriodReading | null;
   closed?: LivePeriodReading[];
+  busiestAddress?: number;
 }
 
 export function reading(f: ReadingFields): RoomReading {
@@ -31,6 +32,7 @@ export function reading(f: ReadingFields): RoomReading {
     sessions,
     viewers,
     visible: f.visible ?? sessions,
+    busiestAddress: f.busiestAddress ?? 0,
     period: {
       since: f.since,
       peakSessions: f.peakSessions ?? sessions,

@@ -5,14 +5,14 @@
   keys go; its session and tabs keys expire on their own within KEY_SLACK_MS of their deadlines.
   One or more rooms per call (one at a time on Redis Cluster).
 
-  Input, 8 keys per room, as read-rooms.lua; one argument per room, in the same order:
+  Input, 10 keys per room, as read-rooms.lua; one argument per room, in the same order:
     ARGV[i] JSON array: reading time ms, the array of the starts (ms) of the ended live periods
                         read (the live period itself when the reading found the room empty), and
                         the online sessions the reading counted
 
   Output: one flag per room: 1 when it was forgotten (the caller drops it from the room index)
 ]]
-local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey, reading)
+local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey, addressesKey, addressOfKey, reading)
   local readAt = ms(reading[1])
   -- The open period began at the latest reading: when that is this one, the pending period is
   -- exactly what was written (a later reading, not yet committed, merged more into it).
@@ -29,7 +29,7 @@ local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingK
   -- A room with sessions online at the reading had its live period open: it stays.
   if reading[3] > 0 or (tonumber(period[2]) or 0) > 0 then return 0 end
   if redis.call('EXISTS', liveKey, closedKey, pendingKey) == 0 then
-    redis.call('DEL', visibleKey, hiddenKey, viewersKey, periodKey, uniquesKey)
+    redis.call('DEL', visibleKey, hiddenKey, viewersKey, periodKey, uniquesKey, addressesKey, addressOfKey)
     return 1
   end
   return 0
@@ -37,8 +37,8 @@ end
 
 local forget = {}
 for i = 1, #ARGV do
-  local r = (i - 1) * 8
-  forget[i] = commitRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7], KEYS[r + 8],
+  local r = (i - 1) * 10
+  forget[i] = commitRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7], KEYS[r + 8], KEYS[r + 9], KEYS[r + 10],
     cjson.decode(ARGV[i]))
 end
 return forget

@@ -5,9 +5,9 @@
   event-loop tick in one call (on Redis Cluster, one call per hash slot), so that Redis's cost per
   call and each room's counting are paid once per room and tick, not once per heartbeat.
 
-  A refresh (a heartbeat of an online session in the same state, with the same viewer) costs one
-  SET … GET and two ZADDs (and an EXISTS for the viewer's tabs); everything else is per room and
-  call, or only for joins and changes.
+  A refresh (a heartbeat of an online session in the same state, with the same viewer and client
+  address) costs one SET … GET and two ZADDs (and an EXISTS for the viewer's tabs); everything else
+  is per room and call, or only for joins and changes.
 
   Input, one key per room: its key base; the script names the room's keys from it (ROOM_KEYS in
   lib.lua), all in the base's hash slot:
@@ -21,6 +21,8 @@
       c closed live periods       hash: start -> JSON
       n counts                    hash: s sessions, w viewers, n ms: both exact while now <= n
                                   (n is at most the earliest deadline of an online session)
+      x addresses                 zset: hashed client address -> its online sessions
+      z address of                hash: session -> its address (sessions that named one)
       s:<session> session key     string: see sessionValue in lib.lua; expires KEY_SLACK_MS
                                   after the deadline
 
@@ -30,9 +32,11 @@
     ARGV[4] hidden interval ms
     ARGV[5] large room sessions   a room of n online sessions stretches each heartbeat's interval
                                   and ttl 1 + floor(n / this) times (at most 9); 0 for never
+    ARGV[6] max address sessions  a new session from an address that holds this many online
+                                  sessions of the room is refused; 0 for no limit
     then for each room:
       heartbeats                  how many of the room's heartbeats follow
-      then 4 per heartbeat:
+      then 5 per heartbeat:
         session id
         viewer member             the viewer, or '~' .. session
         entry                     '' when none
@@ -40,10 +44,12 @@
                                   ttl is at least this many times the state's ttl, under load),
                                   then the most online sessions its viewer may hold (signed
                                   rooms; 0 for no limit), e.g. 'v10' or 'h32'
+        address                   the hashed client address, '' when none
 
   Output: {now ms, then 3 per heartbeat, in the order given}:
     accepted: sessions, viewers, joined (0|1) + 2 * created (0|1) + 4 * stretch (1-9)
-    refused:  retry after ms, 0, -reason (1 too fast, 2 too many sessions of the viewer)
+    refused:  retry after ms, 0, -reason (1 too fast, 2 too many sessions of the viewer or of
+              the address)
     created: this heartbeat began the room's accumulators, so the caller adds it to the room index
     stretch: the factor the session's ttl and interval were given
     retry after: the rest of the min gap, or one interval
@@ -53,6 +59,7 @@ local hiddenTtlMs       = tonumber(ARGV[2])
 local visibleIntervalMs = tonumber(ARGV[3])
 local hiddenIntervalMs  = tonumber(ARGV[4])
 local largeRoomSessions = tonumber(ARGV[5])
+local maxAddressSessions = tonumber(ARGV[6])
 local MAX_STRETCH       = 9
 -- The counts key lives as long as the longest ttl a session can be given; a missing one is counted.
 local countsKeptMs      = math.max(visibleTtlMs, hiddenTtlMs) * MAX_STRETCH + KEY_SLACK_MS
@@ -93,6 +100,7 @@ local function newRoom(base)
     viewers = base .. ROOM_KEYS.viewers, counts = base .. ROOM_KEYS.counts,
     base = base, tabsPrefix = base .. ROOM_KEYS.tabsPrefix,
     sessionPrefix = base .. ROOM_KEYS.sessionPrefix, trimmed = false, changed = false,
+    addresses = base .. ROOM_KEYS.addresses, addressOf = base .. ROOM_KEYS.addressOf,
   }
   local counts = redis.call('HMGET', room.counts, 's', 'w', 'n')
   local validUntil = tonumber(counts[3])
@@ -101,6 +109,9 @@ local function newRoom(base)
   else
     room.sessions = redis.call('ZCOUNT', room.visible, nowMs, '+inf') + redis.call('ZCOUNT', room.hidden, nowMs, '+inf')
     room.online = redis.call('ZCOUNT', room.viewers, nowMs, '+inf')
+    -- Sessions expire only when the counts stop holding: the addresses catch up here. A live room
+    -- trims what expired, as its live period's end lies ahead.
+    settleAddresses(room.visible, room.hidden, room.addresses, room.addressOf, now, room.sessions > 0)
     room.validUntil = math.min(firstDeadline(room.visible), firstDeadline(room.hidden))
     room.changed = true
   end
@@ -139,7 +150,7 @@ local function startLivePeriod(room)
   redis.call('HSET', live, 'start', nowMs, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
 end
 
-local function beat(room, session, viewer, entry, mode)
+local function beat(room, session, viewer, entry, mode, address)
   local state = string.sub(mode, 1, 1)
   local stretch = tonumber(string.sub(mode, 2, 2))
   local maxSessions = tonumber(string.sub(mode, 3))
@@ -159,11 +170,11 @@ local function beat(room, session, viewer, entry, mode)
   -- The session's new value goes in with the call that reads what its latest heartbeat or leave
   -- left there; a refused heartbeat puts that back (rare: a page that beats too fast, a viewer
   -- with all the sessions it may hold). Online while that deadline is not past.
-  local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
-  local previousState, previousStretch, previousViewer, hasLeft, previousDeadline
+  local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer, address), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
+  local previousState, previousStretch, previousViewer, hasLeft, previousDeadline, previousAddress
   if value then
     local flag
-    flag, previousStretch, previousDeadline, previousViewer = parseSession(value)
+    flag, previousStretch, previousDeadline, previousViewer, previousAddress = parseSession(value)
     previousState = string.lower(flag)
     hasLeft = flag ~= previousState
     if not previousDeadline then
@@ -198,6 +209,12 @@ local function beat(room, session, viewer, entry, mode)
     return refuse(intervalMs, 2)
   end
 
+  -- Nor does an address with all the sessions it may hold; those online stay, wherever from.
+  if maxAddressSessions > 0 and address ~= '' and not online
+      and (tonumber(redis.call('ZSCORE', room.addresses, address)) or 0) >= maxAddressSessions then
+    return refuse(intervalMs, 2)
+  end
+
   local joined = not online
   if joined then
     if room.sessions == 0 then startLivePeriod(room) end
@@ -215,6 +232,8 @@ local function beat(room, session, viewer, entry, mode)
 
   redis.call('ZADD', stateKey, deadline, session)
   if online and previousState ~= state then redis.call('ZREM', otherKey, session) end
+  -- An expired session was taken off its address when it expired (settleAddresses).
+  moveAddress(room.addresses, room.addressOf, session, online and previousAddress or '', address)
   -- The counts hold until the earliest deadline; a later one (a refresh) leaves that as it was.
   if deadline < room.validUntil then
     room.validUntil = deadline
@@ -254,15 +273,15 @@ local function beat(room, session, viewer, entry, mode)
   return room.sessions, room.online, (joined and 1 or 0) + 2 * created + 4 * stretch
 end
 
-local a = 6
+local a = 7
 for r = 1, #KEYS do
   local room = newRoom(KEYS[r])
   local heartbeats = tonumber(ARGV[a])
   a = a + 1
   for _ = 1, heartbeats do
     local n = #out
-    out[n + 1], out[n + 2], out[n + 3] = beat(room, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
-    a = a + 4
+    out[n + 1], out[n + 2], out[n + 3] = beat(room, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
+    a = a + 5
   end
   saveCounts(room)
 end

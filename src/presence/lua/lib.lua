@@ -19,32 +19,37 @@ local KEY_SLACK_MS = 1000
 -- room carries its hash tag, so a script that is passed the base touches the base's slot only.
 local ROOM_KEYS = {
   visible = 'v', hidden = 'h', viewers = 'w', period = 'a', live = 'l', uniques = 'u',
-  closed = 'c', counts = 'n', sessionPrefix = 's:', tabsPrefix = 't:',
+  closed = 'c', counts = 'n', addresses = 'x', addressOf = 'z', sessionPrefix = 's:', tabsPrefix = 't:',
 }
 
 --[[
-  A session key's value: flag, stretch, deadline and viewer member in one string, so that one GET
-  tells a heartbeat or a leave all they need of the session's latest heartbeat:
+  A session key's value: flag, stretch, deadline, viewer member and address in one string, so that
+  one GET tells a heartbeat or a leave all they need of the session's latest heartbeat:
     flag      'v'|'h' the state; 'V'|'H' the same after a leave
     stretch   '1'-'9' the factor of its ttl
     deadline  13 digits, epoch ms
     '|'       (not an id character)
     viewer    the viewer member
-  Values written before deadlines were kept here hold flag, stretch and viewer only; their
-  deadline is the session's score in its state's sorted set.
+    '|'
+    address   the hashed client address of its latest heartbeat; '' when it named none
+  Values written before addresses were kept here end after the viewer (their session counts for no
+  address); those written before deadlines were kept here hold flag, stretch and viewer only, and
+  their deadline is the session's score in its state's sorted set.
 ]]
-local function sessionValue(flag, stretch, deadline, viewer)
-  return flag .. stretch .. string.format('%013.0f', deadline) .. '|' .. viewer
+local function sessionValue(flag, stretch, deadline, viewer, address)
+  return flag .. stretch .. string.format('%013.0f', deadline) .. '|' .. viewer .. '|' .. address
 end
 
--- Flag, stretch (number), deadline (ms, or nil for a value of the earlier layout) and viewer.
+-- Flag, stretch (number), deadline (ms, or nil for a value of the earliest layout), viewer and
+-- address ('' for none).
 local function parseSession(value)
   local flag = string.sub(value, 1, 1)
   local stretch = tonumber(string.sub(value, 2, 2))
-  if string.byte(value, 16) == 124 then
-    return flag, stretch, tonumber(string.sub(value, 3, 15)), string.sub(value, 17)
-  end
-  return flag, stretch, nil, string.sub(value, 3)
+  if string.byte(value, 16) ~= 124 then return flag, stretch, nil, string.sub(value, 3), '' end
+  local deadline = tonumber(string.sub(value, 3, 15))
+  local bar = string.find(value, '|', 17, true)
+  if not bar then return flag, stretch, deadline, string.sub(value, 17), '' end
+  return flag, stretch, deadline, string.sub(value, 17, bar - 1), string.sub(value, bar + 1)
 end
 
 local function clock()
@@ -121,4 +126,60 @@ local function attachViewer(viewersKey, tabsKey, viewer, session, deadline, now)
   redis.call('ZADD', tabsKey, deadline, session)
   followTabs(viewersKey, tabsKey, viewer, now)
   return 0
+end
+
+--[[
+  Client addresses: the addresses sorted set holds each address's online sessions (address ->
+  how many), so the busiest is its top member and a cap is one ZSCORE; the address-of hash holds
+  the address of each online session that named one. A session counts for the address of its
+  latest accepted heartbeat. A session that expires is taken off its address by settleAddresses,
+  which every script that reads these calls first, whenever a session may have expired since.
+]]
+
+-- The address has one online session fewer.
+local function dropAddress(addressesKey, address)
+  if tonumber(redis.call('ZINCRBY', addressesKey, -1, address)) <= 0 then
+    redis.call('ZREM', addressesKey, address)
+  end
+end
+
+-- An online session's address is now this one ('' for none); it was the previous one.
+local function moveAddress(addressesKey, addressOfKey, session, previous, address)
+  if previous == address then return end
+  if previous ~= '' then dropAddress(addressesKey, previous) end
+  if address == '' then
+    redis.call('HDEL', addressOfKey, session)
+  else
+    redis.call('HSET', addressOfKey, session, address)
+    redis.call('ZINCRBY', addressesKey, 1, address)
+  end
+end
+
+-- Takes every session that expired before now off its address (once: the address-of hash forgets
+-- it). Expired members stay in the sessions sets (a live period's end is read from them) unless
+-- trim. Returns how many expired members there were.
+local function settleAddresses(visibleKey, hiddenKey, addressesKey, addressOfKey, now, trim)
+  local expired = 0
+  for _, key in ipairs({visibleKey, hiddenKey}) do
+    local gone = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. ms(now))
+    expired = expired + #gone
+    for i = 1, #gone, 1000 do
+      local some = {unpack(gone, i, math.min(i + 999, #gone))}
+      local addresses = redis.call('HMGET', addressOfKey, unpack(some))
+      for j = 1, #some do
+        if addresses[j] then
+          redis.call('HDEL', addressOfKey, some[j])
+          dropAddress(addressesKey, addresses[j])
+        end
+      end
+    end
+    if trim and #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ms(now)) end
+  end
+  return expired
+end
+
+-- Online sessions of the busiest address (after settleAddresses).
+local function busiestAddress(addressesKey)
+  local top = redis.call('ZREVRANGE', addressesKey, 0, 0, 'WITHSCORES')
+  return tonumber(top[2]) or 0
 end

@@ -5,7 +5,7 @@
   begins with the count of this moment as its first peak. On Redis Cluster it is called with one
   room at a time; on a single Redis with a batch.
 
-  Input, 8 keys per room:
+  Input, 10 keys per room:
     KEYS[r+1] visible sessions    zset: session -> deadline ms
     KEYS[r+2] hidden sessions     zset: session -> deadline ms
     KEYS[r+3] viewers             zset: viewer -> latest deadline ms
@@ -15,12 +15,15 @@
     KEYS[r+6] live period         hash: start, ps, pst, pv, pvt, j
     KEYS[r+7] live uniques        HyperLogLog of viewers
     KEYS[r+8] closed live periods hash: start -> JSON
+    KEYS[r+9] addresses           zset: hashed client address -> its online sessions
+    KEYS[r+10] address of         hash: session -> its address
 
   Output: one JSON text (a single bulk reply, far cheaper for Redis to send and for the caller to
   parse than nested arrays of many small strings): an array with one entry per room, in order;
     [now ms] when the room has nothing (it was forgotten), else
     [now ms, sessions, viewers, visible, pending period (flat hash), live (flat hash),
-     live unique viewers, closed (flat hash), live end ms (-1 while the room is live)]
+     live unique viewers, closed (flat hash), live end ms (-1 while the room is live),
+     online sessions of the busiest address]
   Times are sent as texts (ms()): cjson writes numbers with 14 significant digits only.
   An empty hash comes out as {} (cjson cannot tell an empty array from an empty object).
 ]]
@@ -42,7 +45,7 @@ local function mergeInto(pendingKey, periodKey, open)
 end
 
 -- Every redis.call costs a few µs of Redis's one thread, heartbeats waiting: each is counted.
-local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey)
+local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey, liveKey, uniquesKey, closedKey, addressesKey, addressOfKey)
   local open = redis.call('HGETALL', periodKey)
   -- Usually the open period becomes the pending one as it is; RENAMENX says when an earlier
   -- reading, never committed, left a pending period to merge into instead.
@@ -56,6 +59,8 @@ local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey
   local visible = redis.call('ZCOUNT', visibleKey, nowMs, '+inf')
   local sessions = visible + redis.call('ZCOUNT', hiddenKey, nowMs, '+inf')
   local viewers = redis.call('ZCOUNT', viewersKey, nowMs, '+inf')
+  -- A room nobody beat in since a session expired has its addresses caught up here.
+  settleAddresses(visibleKey, hiddenKey, addressesKey, addressOfKey, now, sessions > 0)
 
   local pending = open
   if merging then
@@ -78,11 +83,12 @@ local function readRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingKey
     start and redis.call('PFCOUNT', uniquesKey) or 0,
     redis.call('HGETALL', closedKey),
     ms(liveEnd),
+    sessions > 0 and busiestAddress(addressesKey) or 0,
   }
 end
 
 local rooms = {}
-for r = 0, #KEYS - 1, 8 do
-  rooms[#rooms + 1] = readRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7], KEYS[r + 8])
+for r = 0, #KEYS - 1, 10 do
+  rooms[#rooms + 1] = readRoom(KEYS[r + 1], KEYS[r + 2], KEYS[r + 3], KEYS[r + 4], KEYS[r + 5], KEYS[r + 6], KEYS[r + 7], KEYS[r + 8], KEYS[r + 9], KEYS[r + 10])
 end
 return cjson.encode(rooms)
