@@ -199,6 +199,29 @@ export const settings = {
       doc: 'online sessions one viewer may hold in a signed room at once; more get `429 too_many_sessions`',
     },
   ),
+  MAX_SESSIONS_PER_ADDRESS: integer(
+    { min: 0, max: 100_000_000, of: 'sessions', minMeans: 'no cap' },
+    {
+      fallback: '0',
+      doc: 'online sessions one client address may hold in a room at once; a new one beyond it gets `429 too_many_sessions` (off by default: many people share one address)',
+    },
+  ),
+  CONCENTRATION_SHARE: setting(
+    {
+      fallback: '0.5',
+      allowed: 'a fraction above 0 and at most 1',
+      doc: 'a room whose busiest client address holds more than this share of its sessions is concentrated (dashboard, `/metrics`, `room.concentrated`)',
+    },
+    (t) =>
+      /^\s*\d+(\.\d+)?\s*$/.test(t) && Number(t) > 0 && Number(t) <= 1 ? Number(t) : undefined,
+  ),
+  CONCENTRATION_MIN_SESSIONS: integer(
+    { min: 1, max: 100_000_000, of: 'sessions' },
+    {
+      fallback: '50',
+      doc: 'a room with fewer online sessions is never called concentrated',
+    },
+  ),
   LARGE_ROOM_SESSIONS: integer(
     { min: 0, max: 100_000_000, of: 'sessions', minMeans: 'never stretch' },
     {
@@ -454,7 +477,12 @@ function shape(e: Environment) {
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
       maxSessionsPerViewer: e.MAX_SESSIONS_PER_VIEWER,
       largeRoomSessions: e.LARGE_ROOM_SESSIONS,
+      ...(e.MAX_SESSIONS_PER_ADDRESS > 0
+        ? { maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS }
+        : {}),
     },
+    /** When a room counts as concentrated by client address (never for the count itself). */
+    concentration: { share: e.CONCENTRATION_SHARE, minSessions: e.CONCENTRATION_MIN_SESSIONS },
     countMaxAgeS: e.COUNT_MAX_AGE_S,
     countPollS: e.COUNT_POLL_S,
     countCacheMs: Math.min(e.COUNT_CACHE_MS, e.COUNT_MAX_AGE_S * 1000),
@@ -524,6 +552,10 @@ function shape(e: Environment) {
             /** Ascending, each once. */
             thresholds: [...new Set(e.WEBHOOK_THRESHOLDS)].sort((a, b) => a - b),
             hysteresis: e.WEBHOOK_HYSTERESIS,
+            concentration: {
+              share: e.CONCENTRATION_SHARE,
+              minSessions: e.CONCENTRATION_MIN_SESSIONS,
+            },
             timeoutMs: e.WEBHOOK_TIMEOUT_MS,
             maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
             retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
 import { instrumentStore } from '../metrics/metrics.js';
+import { AddressHasher } from '../presence/address-hash.js';
 import { type CachedCounter, cachedCounts } from '../presence/count-cache.js';
 import { MemoryPresenceStore } from '../presence/memory-store.js';
 import { createRedisClient, type RedisClient, waitForReady } from '../presence/redis-client.js';
@@ -17,6 +18,8 @@ declare module 'fastify' {
     store: CachedCounter;
     /** Reading, committing and the lock, for the snapshot job. */
     archiveSource: ArchiveSource;
+    /** Client addresses hashed with the day's salt, as the store keeps them. */
+    addressHash: AddressHasher;
   }
 }
 
@@ -62,7 +65,27 @@ export default fp<StorePluginOptions>(
     const bounded = config.redis ? withDeadline(timed, config.redis.timeoutMs) : timed;
     app.decorate<CachedCounter>('store', cachedCounts(bounded, config.countCacheMs));
     app.decorate<ArchiveSource>('archiveSource', timed);
-    app.addHook('onClose', async () => store.close());
+    const salts = store;
+    const addressHash = new AddressHasher(
+      {
+        daySalt: (day) =>
+          withTimeout(salts.daySalt(day), config.redis?.timeoutMs ?? 1_000, 'the presence store'),
+      },
+      {
+        onError: (err) =>
+          app.log.warn(
+            { err },
+            'client address salt: store unavailable; addresses go unhashed until it answers',
+          ),
+      },
+    );
+    // Without the day's salt, heartbeats count for no address (and no cap applies) until it comes.
+    await addressHash.start();
+    app.decorate<AddressHasher>('addressHash', addressHash);
+    app.addHook('onClose', async () => {
+      addressHash.stop();
+      await store.close();
+    });
   },
   { name: 'store' },
 );

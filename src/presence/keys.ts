@@ -78,6 +78,9 @@ export const roomIdsKey = (prefix: string) => besideRoomIndex(prefix, 'by-id');
 
 export const lockKey = (prefix: string, name: string) => `${prefix}:lock:${name}`;
 
+/** String: the random salt of client addresses' hashes for one UTC day ('2026-12-03'). */
+export const saltKey = (prefix: string, day: string) => `${prefix}:salt:${day}`;
+
 /** The viewers-set member of a session: its viewer, or the session itself (`~` is not an id character). */
 export const viewerMember = (session: string, viewer: string | undefined) =>
   viewer ?? `~${session}`;

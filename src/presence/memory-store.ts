@@ -200,6 +200,7 @@ export class MemoryPresenceStore implements PresenceStore {
   readonly kind = 'embedded';
   private readonly rooms = new Map<string, Room>();
   private readonly locks = new Map<string, { token: string; until: number }>();
+  private readonly salts = new Map<string, string>();
 
   constructor(
     private readonly rules: PresenceRules,
@@ -241,7 +242,12 @@ export class MemoryPresenceStore implements PresenceStore {
       previous === undefined &&
       (room?.addresses.of(hb.address) ?? 0) >= addressCap
     ) {
-      return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
+      return {
+        accepted: false,
+        reason: 'too_many_address_sessions',
+        retryAfterMs: interval,
+        at: now,
+      };
     }
     if (!room) {
       room = new Room(now);
@@ -346,6 +352,19 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async ping(): Promise<void> {}
+
+  /** One instance: the salts live in this process only. */
+  async daySalt(day: string): Promise<string> {
+    let salt = this.salts.get(day);
+    if (!salt) {
+      salt = randomBytes(32).toString('base64url');
+      this.salts.set(day, salt);
+      // Yesterday, today and tomorrow at most: an older day's salt is gone.
+      const days = [...this.salts.keys()].sort();
+      for (const old of days.slice(0, -3)) this.salts.delete(old);
+    }
+    return salt;
+  }
 
   async close(): Promise<void> {
     this.rooms.clear();

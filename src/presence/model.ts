@@ -79,7 +79,12 @@ export class PresenceModel {
     if (addressCap !== undefined && hb.address !== undefined && !online) {
       const held = room ? this.online(room, now).filter((s) => s.address === hb.address).length : 0;
       if (held >= addressCap)
-        return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
+        return {
+          accepted: false,
+          reason: 'too_many_address_sessions',
+          retryAfterMs: interval,
+          at: now,
+        };
     }
 
     const r: ModelRoom = room ?? { sessions: new Map() };

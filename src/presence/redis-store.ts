@@ -2,7 +2,9 @@
 // Lua script per operation (scripts.ts), Redis TIME everywhere. Each consumer's part lives in a
 // file of its own: counting (redis-counting.ts), the rooms list (redis-rooms-list.ts) and the
 // archive source with its lock (redis-archive.ts); this class puts them behind PresenceStore.
+import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
+import { saltKey } from './keys.js';
 import { RedisArchiveSource } from './redis-archive.js';
 import type { RedisClient } from './redis-client.js';
 import { RedisCounting } from './redis-counting.js';
@@ -22,6 +24,8 @@ import type {
 } from './store.js';
 import { guard } from './unavailable.js';
 
+const DAY_MS = 86_400_000;
+
 export class RedisPresenceStore implements PresenceStore {
   readonly kind = 'redis';
   private readonly counting: RedisCounting;
@@ -31,7 +35,7 @@ export class RedisPresenceStore implements PresenceStore {
   constructor(
     private readonly redis: RedisClient,
     rules: PresenceRules,
-    prefix: string,
+    private readonly prefix: string,
     /** A heartbeat is answered (or fails as an outage) within this, however Redis stalls, ms. */
     timeoutMs = 1_000,
   ) {
@@ -100,6 +104,17 @@ export class RedisPresenceStore implements PresenceStore {
 
   async ping(): Promise<void> {
     await guard(() => this.redis.ping());
+  }
+
+  /** Made once by whichever instance asks first (SET NX), read by every other. */
+  daySalt(day: string): Promise<string> {
+    return guard(async () => {
+      const key = saltKey(this.prefix, day);
+      const made = randomBytes(32).toString('base64url');
+      // Kept through the day after, so an instance a little behind still finds it; then gone.
+      await this.redis.set(key, made, 'PX', 3 * DAY_MS, 'NX');
+      return (await this.redis.get(key)) ?? made;
+    });
   }
 
   async close(): Promise<void> {

@@ -30,7 +30,7 @@ function named<const N extends readonly string[]>(
 /** The fields of each heartbeat in a reply of heartbeats.lua, after the store time. */
 const heartbeatFields = ['sessionsOrRetryAfterMs', 'viewers', 'code'] as const;
 
-const refusals = { 1: 'too_fast', 2: 'too_many_sessions' } as const;
+const refusals = { 1: 'too_fast', 2: 'too_many_sessions', 3: 'too_many_address_sessions' } as const;
 
 /**
  * heartbeats.lua, for `count` heartbeats; `created` says the room's accumulators began (add it to

@@ -82,6 +82,8 @@ export interface RoomCount {
   at: number;
 }
 
+export type RefusalReason = 'too_fast' | 'too_many_sessions' | 'too_many_address_sessions';
+
 export type HeartbeatOutcome =
   | {
       accepted: true;
@@ -101,10 +103,10 @@ export type HeartbeatOutcome =
       accepted: false;
       /**
        * too_fast: the session sent heartbeats faster than interval / 3. too_many_sessions: its
-       * viewer already holds maxSessionsPerViewer online sessions in the room, or its address
-       * maxSessionsPerAddress.
+       * viewer already holds maxSessionsPerViewer online sessions in the room.
+       * too_many_address_sessions: its client address already holds maxSessionsPerAddress.
        */
-      reason: 'too_fast' | 'too_many_sessions';
+      reason: RefusalReason;
       /** Retry after this many ms: the rest of the gap, or one interval. */
       retryAfterMs: number;
       /** Store time, epoch ms. */
@@ -242,6 +244,15 @@ export interface ArchiveSource {
   unlock(name: string, token: string): Promise<void>;
 }
 
-export interface PresenceStore extends PresenceCounter, ArchiveSource {
+/** Where the salt of client addresses' hashes comes from: one per UTC day, shared by instances. */
+export interface SaltSource {
+  /**
+   * The salt of a day ('2026-12-03'): made by the first instance that asks, random, kept in the
+   * store only until the day after it (never written anywhere else).
+   */
+  daySalt(day: string): Promise<string>;
+}
+
+export interface PresenceStore extends PresenceCounter, ArchiveSource, SaltSource {
   close(): Promise<void>;
 }

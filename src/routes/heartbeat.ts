@@ -3,6 +3,7 @@ import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typ
 import { isbot } from 'isbot';
 import { LRUCache } from 'lru-cache';
 import { HttpError } from '../errors.js';
+import type { RefusalReason } from '../presence/store.js';
 import {
   errorResponses,
   PresenceToken,
@@ -76,19 +77,28 @@ const isBot = (userAgent: string | undefined) =>
   userAgent === undefined ? isbot(userAgent) : botAnswers.memo(userAgent);
 
 /** Why the store refused a heartbeat, as the client is told. */
-function refusal(reason: 'too_fast' | 'too_many_sessions', retryAfterMs: number, timing: Timing) {
+function refusal(reason: RefusalReason, retryAfterMs: number, timing: Timing) {
   const retryAfterS = Math.ceil(retryAfterMs / 1000);
-  return reason === 'too_fast'
-    ? new HttpError(
+  switch (reason) {
+    case 'too_fast':
+      return new HttpError(
         'rate_limited',
         `this session sent heartbeats too fast; one every ${Math.ceil(timing.intervalS / 3)} s at most`,
         retryAfterS,
-      )
-    : new HttpError(
+      );
+    case 'too_many_sessions':
+      return new HttpError(
         'too_many_sessions',
         'this viewer already holds the most sessions it may in this room; close one first',
         retryAfterS,
       );
+    case 'too_many_address_sessions':
+      return new HttpError(
+        'too_many_sessions',
+        'this client address already holds the most sessions it may in this room',
+        retryAfterS,
+      );
+  }
 }
 
 const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -141,6 +151,7 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         entry,
         limitViewerSessions,
         stretch,
+        address: app.addressHash.hash(request.ip),
       });
       if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
       counted.inc();

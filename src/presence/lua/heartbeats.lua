@@ -48,7 +48,7 @@
 
   Output: {now ms, then 3 per heartbeat, in the order given}:
     accepted: sessions, viewers, joined (0|1) + 2 * created (0|1) + 4 * stretch (1-9)
-    refused:  retry after ms, 0, -reason (1 too fast, 2 too many sessions of the viewer or of
+    refused:  retry after ms, 0, -reason (1 too fast, 2 too many sessions of the viewer, 3 of
               the address)
     created: this heartbeat began the room's accumulators, so the caller adds it to the room index
     stretch: the factor the session's ttl and interval were given
@@ -212,7 +212,7 @@ local function beat(room, session, viewer, entry, mode, address)
   -- Nor does an address with all the sessions it may hold; those online stay, wherever from.
   if maxAddressSessions > 0 and address ~= '' and not online
       and (tonumber(redis.call('ZSCORE', room.addresses, address)) or 0) >= maxAddressSessions then
-    return refuse(intervalMs, 2)
+    return refuse(intervalMs, 3)
   end
 
   local joined = not online

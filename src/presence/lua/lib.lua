@@ -157,25 +157,28 @@ end
 
 -- Takes every session that expired before now off its address (once: the address-of hash forgets
 -- it). Expired members stay in the sessions sets (a live period's end is read from them) unless
--- trim. Returns how many expired members there were.
+-- trim. A session that expired in one state and came back in the other is in both sets, expired
+-- in one and online in the other: it keeps its address.
 local function settleAddresses(visibleKey, hiddenKey, addressesKey, addressOfKey, now, trim)
-  local expired = 0
-  for _, key in ipairs({visibleKey, hiddenKey}) do
+  local sets = {visibleKey, hiddenKey}
+  for s, key in ipairs(sets) do
     local gone = redis.call('ZRANGEBYSCORE', key, '-inf', '(' .. ms(now))
-    expired = expired + #gone
     for i = 1, #gone, 1000 do
       local some = {unpack(gone, i, math.min(i + 999, #gone))}
       local addresses = redis.call('HMGET', addressOfKey, unpack(some))
       for j = 1, #some do
+        local session = some[j]
         if addresses[j] then
-          redis.call('HDEL', addressOfKey, some[j])
-          dropAddress(addressesKey, addresses[j])
+          local there = tonumber(redis.call('ZSCORE', sets[3 - s], session))
+          if not there or there < now then
+            redis.call('HDEL', addressOfKey, session)
+            dropAddress(addressesKey, addresses[j])
+          end
         end
       end
     end
     if trim and #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ms(now)) end
   end
-  return expired
 end
 
 -- Online sessions of the busiest address (after settleAddresses).
