@@ -4,12 +4,31 @@
 // token required.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { idPrefixPattern, maxIdLength } from '../ids.js';
+import { busiestAddress } from '../presence/concentration.js';
+import type { AddressConcentration } from '../presence/store.js';
 import { countBody } from './count.js';
 import { Count, errorResponses } from './schemas.js';
 
+/** How concentrated a room is by client address (hashed; never an address itself). */
+const BusiestAddress = Type.Object(
+  {
+    sessions: Type.Integer({ description: 'Online sessions of the busiest client address.' }),
+    share: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: "The busiest address's share of the room's online sessions (0 when empty).",
+    }),
+    concentrated: Type.Boolean({
+      description:
+        'The room has at least CONCENTRATION_MIN_SESSIONS sessions and its busiest address more than CONCENTRATION_SHARE of them.',
+    }),
+  },
+  { description: 'How concentrated the room is by client address, read at the same time.' },
+);
+
 /** One page of active rooms, as GET /v1/rooms answers it. */
 export const RoomsPage = Type.Object({
-  rooms: Type.Array(Count),
+  rooms: Type.Array(Type.Intersect([Count, Type.Object({ busiest_address: BusiestAddress })])),
   total: Type.Integer({
     description:
       'Active rooms that match the prefix. On Redis: the rooms in its size index, which ' +
@@ -65,8 +84,14 @@ const roomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const page = await app.store.listRooms(request.query);
+      const concentration = await app.store.concentration(page.rooms.map((r) => r.room));
+      const addressesOf = (c: AddressConcentration) =>
+        busiestAddress(c.sessions, c.busiestAddress, app.config.concentration);
       return {
-        rooms: page.rooms.map((r) => countBody(r.room, r)),
+        rooms: page.rooms.map((r) => ({
+          ...countBody(r.room, r),
+          busiest_address: addressesOf(concentration.get(r.room)!),
+        })),
         total: page.total,
         at: new Date(page.at).toISOString(),
       };
