@@ -25,6 +25,9 @@ export class AddressHasher {
   /** An address repeats on every heartbeat of its pages: its hash is kept for the day. */
   private readonly hashes = new LRUCache<string, string>({ max: 50_000 });
   private hashesDay = '';
+  /** The UTC day of the latest hash, and when it began (ms). */
+  private day = '';
+  private dayFrom = Number.NEGATIVE_INFINITY;
   private askedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly clock: () => number;
@@ -72,7 +75,12 @@ export class AddressHasher {
    */
   hash(address: string): string | undefined {
     const now = this.clock();
-    const day = dayOf(now);
+    // The day's name is made again only when the day turns, not on every heartbeat.
+    if (now < this.dayFrom || now >= this.dayFrom + DAY_MS) {
+      this.dayFrom = now - (now % DAY_MS);
+      this.day = dayOf(now);
+    }
+    const day = this.day;
     const salt = this.salts.get(day);
     if (salt === undefined) {
       // Asked again at most once a minute until it comes.
