@@ -7,11 +7,15 @@
 //   snapshot       the snapshot of 10 000 and 100 000 rooms (bench/snapshot.ts)
 //   snapshot-load  heartbeats during a snapshot of 100 000 rooms (bench/snapshot-load.ts)
 //   rooms-list     the admin rooms list over 100 000 rooms (bench/rooms-list.ts)
+//   polling        a room's count polled by 10 000 pages with If-None-Match, a quiet room and a
+//                  busy one (bench/count-polling.ts: its own redis-server and service, on ports
+//                  the OS picks)
 // The service runs at its shipped defaults (default log level and limits, the archive job running
 // against PostgreSQL), each simulated page on its own client address behind a trusted proxy; only
 // the ttls are long, so that the loaded sessions stay online through the run. Starts its own
 // redis-server, the built service and the bare route; drives them with wrk.
-//   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians)
+//   npm run bench      (BENCH_DURATION_S=5 per run, BENCH_REPEATS=3 runs per row, medians;
+//                       BENCH_PAGES=10000 pages polling)
 //   BENCH_ONLY=polling,room-size npm run bench   (those parts alone; results in a file of their own)
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +25,7 @@ import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
 import { costBench, costTable } from './cost.js';
+import { busyRoomChurnPerS, countPollingBench, countPollingTable } from './count-polling.js';
 import {
   measured as measuredRun,
   redisCli as measureRedisCli,
@@ -39,6 +44,7 @@ import { snapshotLoadBench } from './snapshot-load.js';
 const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const pollingPages = Number(process.env.BENCH_PAGES ?? 10_000);
 const redisPort = 16385;
 const servicePort = 18180;
 const barePort = 18181;
@@ -47,7 +53,15 @@ const postgres = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.
 const database = 'headcount_bench';
 const rules = longTtlRules;
 
-const parts = ['cost', 'count', 'room-size', 'snapshot', 'snapshot-load', 'rooms-list'] as const;
+const parts = [
+  'cost',
+  'count',
+  'room-size',
+  'snapshot',
+  'snapshot-load',
+  'rooms-list',
+  'polling',
+] as const;
 type Part = (typeof parts)[number];
 /** BENCH_ONLY=polling,room-size: the parts to run; all of them without it. */
 const only = process.env.BENCH_ONLY?.split(',');
@@ -217,6 +231,14 @@ try {
   const roomsList = chosen('rooms-list')
     ? await benchRoomsList({ rooms: 100_000, runs: 30 })
     : undefined;
+  const polling = chosen('polling')
+    ? await countPollingBench({
+        pages: pollingPages,
+        durationS,
+        churnPerS: busyRoomChurnPerS,
+        connections,
+      })
+    : undefined;
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const cpuOf = (row: string) =>
@@ -253,6 +275,18 @@ try {
       'CPU µs per request: CPU time of the process that answered (the service or the bare route) and of redis-server during each run, over the requests answered (medians); wrk, PostgreSQL and the snapshot job share the same two cores.',
       '',
       `Count throughput spread from 100 to 1 000 000 sessions: ${(spread(growth.counts.map((c) => median(c.rps))) * 100).toFixed(1)} %.`,
+    );
+  }
+  if (polling) {
+    // The bare route's figure is taken at wrk's full rate, the polling rows' at the pages' rate.
+    const bareCountCpuUs = growth
+      ? median(growth.cpu['bare count']?.process ?? [Number.NaN])
+      : undefined;
+    lines.push(
+      '',
+      `A room's count polled by open pages with If-None-Match (bench/count-polling.ts, one run per row; its own redis-server and the service from source with LOG_LEVEL=warn and the archive in PGlite; CPU µs per request of the service over the requests answered${bareCountCpuUs === undefined ? '' : ", against the bare route's count in the table above, measured there at wrk's full rate"}):`,
+      '',
+      ...countPollingTable(polling, bareCountCpuUs),
     );
   }
   if (roomSize) {
