@@ -192,7 +192,12 @@ async function countGrowthBench(redisUrl: string, databaseUrl: string): Promise<
   }
 }
 
-await run('npm', ['run', 'build', '--silent']);
+// Only these parts run the built service, and only these share the Redis and database below: a run
+// of other parts leaves the build, port 16385 and the bench database alone.
+if ((['cost', 'count', 'snapshot-load'] as const).some(chosen)) {
+  await run('npm', ['run', 'build', '--silent']);
+}
+const shared = (['count', 'snapshot', 'snapshot-load'] as const).some(chosen);
 // What a heartbeat and a count cost beside the bare route and the naive peer, on Redis and Cluster.
 const cost = chosen('cost')
   ? await costBench({ durationS, repeats, connections, postgres })
@@ -200,8 +205,8 @@ const cost = chosen('cost')
 
 const redis = new RedisServer(redisPort);
 try {
-  await redis.start();
-  const databaseUrl = await freshDatabase();
+  if (shared) await redis.start();
+  const databaseUrl = shared ? await freshDatabase() : `${postgres}/${database}`;
   const growth = chosen('count') ? await countGrowthBench(redis.url, databaseUrl) : undefined;
   const roomSize = chosen('room-size') ? await roomSizeBench() : undefined;
   const snapshots: SnapshotBenchResult[] = [];
@@ -216,7 +221,7 @@ try {
       }),
     );
   }
-  await redisCli('flushall');
+  if (chosen('snapshot-load')) await redisCli('flushall');
   const snapshotLoad = chosen('snapshot-load')
     ? await snapshotLoadBench({
         rooms: 100_000,
@@ -227,7 +232,7 @@ try {
         connections,
       })
     : undefined;
-  await redisCli('flushall');
+  if (shared) await redisCli('flushall');
   const roomsList = chosen('rooms-list')
     ? await benchRoomsList({ rooms: 100_000, runs: 30 })
     : undefined;
