@@ -4,31 +4,63 @@
 // one comes or goes) and a busy one (people join and leave all the time, through the store, so
 // that the service's CPU is that of the reads alone). Reports the service's CPU per request, the
 // share of 304s and the store's count calls per second (its own metric).
-// Starts its own redis-server and the service (from source, at its shipped count settings).
+// Starts its own redis-server and the service (from source, at its shipped count settings), each
+// on a port the OS picks. npm run bench runs it as its last part.
 //   npx tsx bench/count-polling.ts
 //   BENCH_PAGES=10000 BENCH_DURATION_S=10 BENCH_CHURN_PER_S=17 BENCH_CONNECTIONS=64
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
+import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
+import { processCpuMs, sleep } from './measure.js';
 import { longTtlRules } from './rules.js';
 
-const pages = Number(process.env.BENCH_PAGES ?? 10_000);
-const durationS = Number(process.env.BENCH_DURATION_S ?? 10);
-/** Joins (and as many leaves) a second in the busy room: 10 000 pages staying 10 minutes. */
-const churnPerS = Number(process.env.BENCH_CHURN_PER_S ?? 17);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 64);
+export interface CountPollingOptions {
+  /** Open pages, each polling the room once per COUNT_POLL_S. */
+  pages: number;
+  /** Time measured per row, s (after one unmeasured round of every page). */
+  durationS: number;
+  /** Joins (and as many leaves) a second in the busy room. */
+  churnPerS: number;
+  /** Keep-alive connections the pages' reads share. */
+  connections: number;
+}
+
+/** Joins a second in the busy room: 10 000 pages staying 10 minutes. */
+export const busyRoomChurnPerS = 17;
+
+export interface CountPollingRow {
+  room: 'quiet' | 'busy';
+  pages: number;
+  /** Requests answered while measured. */
+  requests: number;
+  rps: number;
+  /** Share of the requests answered 304 Not Modified, 0 to 1. */
+  share304: number;
+  /** CPU time of the service per request, µs. */
+  cpuUs: number;
+  /** The store's count calls a second (headcount_store_command_duration_seconds_count). */
+  storeCallsPerS: number;
+  /** Joins and leaves a second while measured. */
+  changesPerS: number;
+}
+
+export interface CountPollingResult {
+  rows: CountPollingRow[];
+  options: CountPollingOptions;
+  /** The service's shipped count settings the rows ran at. */
+  settings: { countPollS: number; countCacheMs: number; countMaxAgeS: number };
+}
+
 const adminToken = 'bench-admin-token-0123456789';
 const room = 'polled';
 const prefix = 'hc';
 const { countPollS, countCacheMs, countMaxAgeS } = loadConfig({});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A port nobody listens on now, chosen by the OS. */
 const freePort = () =>
@@ -40,18 +72,16 @@ const freePort = () =>
     server.on('error', reject);
   });
 
-const clockTicks = 100;
-/** CPU time a process has used, ms (from /proc: Linux only). */
-function processCpuMs(pid: number): number {
-  // Fields after the command name: utime and stime are the 12th and 13th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+/** The service under test and the keep-alive connections the pages share. */
+interface Service {
+  base: string;
+  pid: number;
+  agent: Agent;
 }
-
-const agent = new Agent({ keepAlive: true, maxSockets: connections });
 
 /** One GET; resolves with the status and the ETag. */
 function get(
+  agent: Agent,
   url: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; etag: string | undefined; body: string }> {
@@ -70,8 +100,8 @@ function get(
 }
 
 /** The store's count calls so far, from its own metric on /metrics. */
-async function storeCountCalls(service: string): Promise<number> {
-  const { body } = await get(`${service}/metrics`, { authorization: `Bearer ${adminToken}` });
+async function storeCountCalls({ agent, base }: Service): Promise<number> {
+  const { body } = await get(agent, `${base}/metrics`, { authorization: `Bearer ${adminToken}` });
   const line = body
     .split('\n')
     .find((l) => l.startsWith('headcount_store_command_duration_seconds_count{command="count"}'));
@@ -83,30 +113,19 @@ const beat = (i: number): Heartbeat => {
   return { room, session: id, viewer: id, state: 'visible' };
 };
 
-interface Row {
-  name: string;
-  requests: number;
-  rps: number;
-  share304: number;
-  cpuUs: number;
-  storeCallsPerS: number;
-  /** Joins and leaves a second while measured. */
-  changesPerS: number;
-}
-
 /**
  * Every page reads the count once per poll interval, spread evenly, for durationS (after one
  * round unmeasured, so that every page holds an ETag); `changing` runs alongside. Requests per
  * second fall short of pages / COUNT_POLL_S when this process or the service cannot keep up.
  */
 async function poll(
-  name: string,
-  service: string,
-  pid: number,
+  name: CountPollingRow['room'],
+  service: Service,
+  { pages, durationS, connections }: CountPollingOptions,
   changing: (stop: () => boolean, changed: () => void) => Promise<void>,
-): Promise<Row> {
+): Promise<CountPollingRow> {
   const etags: (string | undefined)[] = new Array(pages);
-  const url = `${service}/v1/rooms/${room}/count`;
+  const url = `${service.base}/v1/rooms/${room}/count`;
   const gapMs = (countPollS * 1000) / pages;
   let stopAt = Number.POSITIVE_INFINITY;
   let measuring = false;
@@ -121,7 +140,7 @@ async function poll(
     const etag = etags[page];
     if (etag) headers['if-none-match'] = etag;
     inFlight++;
-    const res = await get(url, headers);
+    const res = await get(service.agent, url, headers);
     inFlight--;
     if (res.status === 200) etags[page] = res.etag;
     else if (res.status !== 304) throw new Error(`count answered ${res.status}: ${res.body}`);
@@ -148,7 +167,7 @@ async function poll(
     // Measured once every page has read once and holds an ETag, as pages open for a while do.
     if (!measuring && sent >= pages) {
       await Promise.all(reads.splice(0));
-      [cpu0, calls0] = [processCpuMs(pid), await storeCountCalls(service)];
+      [cpu0, calls0] = [processCpuMs(service.pid), await storeCountCalls(service)];
       measuredFrom = performance.now();
       measuring = true;
     }
@@ -164,11 +183,12 @@ async function poll(
   }
   await Promise.all(reads);
   const seconds = (performance.now() - measuredFrom) / 1000;
-  const [cpu1, calls1] = [processCpuMs(pid), await storeCountCalls(service)];
+  const [cpu1, calls1] = [processCpuMs(service.pid), await storeCountCalls(service)];
   stopAt = 0;
   await changer;
   return {
-    name,
+    room: name,
+    pages,
     requests,
     rps: requests / seconds,
     share304: notModified / requests,
@@ -179,16 +199,14 @@ async function poll(
   };
 }
 
-const redis = new RedisServer(await freePort());
-let service: ChildProcess | undefined;
-try {
-  await redis.start();
+/** Starts the service from source on a free port against this Redis, and waits for it. */
+async function startService(redisUrl: string): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   // The shipped settings, but for ttls long enough to keep the loaded sessions online.
-  service = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: {
       ...process.env,
-      REDIS_URL: redis.url,
+      REDIS_URL: redisUrl,
       DATA_DIR: 'memory://',
       ADMIN_TOKEN: adminToken,
       TRUST_PROXY: '1',
@@ -200,54 +218,103 @@ try {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const up = await get(`${base}/healthz`, {}).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (up) break;
-    if (i > 600) throw new Error('the service did not come up');
-    await sleep(100);
-  }
-
-  const client = createRedisClient({ urls: [redis.url], cluster: false, timeoutMs: 10_000 });
-  await waitForReady(client, 5_000);
-  const store = new RedisPresenceStore(client, longTtlRules, prefix);
-  for (let i = 0; i < pages; i += 2_000) {
-    await Promise.all(
-      Array.from({ length: Math.min(2_000, pages - i) }, (_, k) => store.heartbeat(beat(i + k))),
-    );
-  }
-
-  const quiet = await poll('quiet room', base, service.pid!, async () => {});
-  // Each tick, one page joins and one leaves (its count drops after the leave grace).
-  let next = pages;
-  const busy = await poll('busy room', base, service.pid!, async (stop, changed) => {
-    while (!stop()) {
-      await store.heartbeat(beat(next++));
-      await store.leave(room, beat(next - pages).session);
-      changed();
-      changed();
-      await sleep(1000 / churnPerS);
+  const agent = new Agent();
+  try {
+    for (let i = 0; ; i++) {
+      const up = await get(agent, `${base}/healthz`, {}).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      if (up) return { child, base };
+      if (i > 600) throw new Error('the service did not come up');
+      await sleep(100);
     }
-  });
-  await client.quit();
-
-  console.log(
-    `\n${pages.toLocaleString('en')} pages polling one room every ${countPollS} s with If-None-Match ` +
-      `(COUNT_CACHE_MS=${countCacheMs}, COUNT_MAX_AGE_S=${countMaxAgeS}), ${durationS} s per row\n`,
-  );
-  console.log(
-    '| room | requests/s | 304s | service CPU per request | store count calls/s | changes/s |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- |');
-  for (const r of [quiet, busy]) {
-    console.log(
-      `| ${r.name} | ${r.rps.toFixed(0)} | ${(r.share304 * 100).toFixed(1)} % | ${r.cpuUs.toFixed(0)} µs | ${r.storeCallsPerS.toFixed(1)} | ${r.changesPerS.toFixed(1)} |`,
-    );
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  } finally {
+    agent.destroy();
   }
-} finally {
-  agent.destroy();
-  service?.kill('SIGTERM');
-  await redis.stop();
+}
+
+/** The quiet room's row, then the busy room's, against one service and one room of `pages`. */
+export async function countPollingBench(options: CountPollingOptions): Promise<CountPollingResult> {
+  const { pages, churnPerS } = options;
+  const redis = new RedisServer(await freePort());
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  let child: ChildProcess | undefined;
+  try {
+    await redis.start();
+    const started = await startService(redis.url);
+    child = started.child;
+    const service: Service = { base: started.base, pid: child.pid!, agent };
+
+    const client = createRedisClient({ urls: [redis.url], cluster: false, timeoutMs: 10_000 });
+    await waitForReady(client, 5_000);
+    const store = new RedisPresenceStore(client, longTtlRules, prefix);
+    try {
+      for (let i = 0; i < pages; i += 2_000) {
+        await Promise.all(
+          Array.from({ length: Math.min(2_000, pages - i) }, (_, k) =>
+            store.heartbeat(beat(i + k)),
+          ),
+        );
+      }
+
+      const quiet = await poll('quiet', service, options, async () => {});
+      // Each tick, one page joins and one leaves (its count drops after the leave grace).
+      let next = pages;
+      const busy = await poll('busy', service, options, async (stop, changed) => {
+        while (!stop()) {
+          await store.heartbeat(beat(next++));
+          await store.leave(room, beat(next - pages).session);
+          changed();
+          changed();
+          await sleep(1000 / churnPerS);
+        }
+      });
+      return { rows: [quiet, busy], options, settings: { countPollS, countCacheMs, countMaxAgeS } };
+    } finally {
+      await client.quit();
+    }
+  } finally {
+    agent.destroy();
+    child?.kill('SIGTERM');
+    await redis.stop();
+  }
+}
+
+const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
+
+/**
+ * What the rows ran at, then their table. With the bare route's CPU µs per count request (from
+ * the same run), a column of each row's CPU per request against it.
+ */
+export function countPollingTable(
+  { rows, options, settings }: CountPollingResult,
+  bareCountCpuUs?: number,
+): string[] {
+  const toBare = bareCountCpuUs !== undefined;
+  return [
+    `${options.pages.toLocaleString('en')} pages polling one room every ${settings.countPollS} s with If-None-Match ` +
+      `(COUNT_CACHE_MS=${settings.countCacheMs}, COUNT_MAX_AGE_S=${settings.countMaxAgeS}), ${options.durationS} s per row, ` +
+      `${options.churnPerS} joins and as many leaves a second in the busy room:`,
+    '',
+    `| room | pages | requests/s | 304 share | service CPU µs per request |${toBare ? ' CPU to bare count |' : ''} store count calls/s | changes/s |`,
+    `| --- | ---: | ---: | ---: | ---: |${toBare ? ' ---: |' : ''} ---: | ---: |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.room} | ${r.pages.toLocaleString('en')} | ${r.rps.toFixed(0)} | ${(r.share304 * 100).toFixed(1)} % | ${r.cpuUs.toFixed(0)} |${toBare ? ` ${x(r.cpuUs / bareCountCpuUs)} |` : ''} ${r.storeCallsPerS.toFixed(1)} | ${r.changesPerS.toFixed(1)} |`,
+    ),
+  ];
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await countPollingBench({
+    pages: Number(process.env.BENCH_PAGES ?? 10_000),
+    durationS: Number(process.env.BENCH_DURATION_S ?? 10),
+    churnPerS: Number(process.env.BENCH_CHURN_PER_S ?? busyRoomChurnPerS),
+    connections: Number(process.env.BENCH_CONNECTIONS ?? 64),
+  });
+  console.log(`\n${countPollingTable(result).join('\n')}`);
 }
