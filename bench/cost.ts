@@ -10,6 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { AddressHasher } from '../src/presence/address-hash.js';
 import { createRedisClient, waitForReady } from '../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat } from '../src/presence/store.js';
@@ -41,11 +42,20 @@ export interface CostResult {
   options: CostOptions;
 }
 
-/** The sessions bench/refresh.lua beats: s<i> with viewer v<i> in room r<i % 1000>. */
-const poolBeats = (): Heartbeat[] =>
+/** The client address bench/refresh.lua sends for session s<i>. */
+const addressOf = (i: number) =>
+  `10.${Math.floor(i / 65_536) % 256}.${Math.floor(i / 256) % 256}.${i % 256}`;
+
+/**
+ * The sessions bench/refresh.lua beats: s<i> with viewer v<i> in room r<i % 1000>, each from its
+ * own address hashed as the service hashes it, so that a refresh finds its session's address
+ * unchanged, as a page's does.
+ */
+const poolBeats = (hash: (address: string) => string | undefined): Heartbeat[] =>
   Array.from({ length: pool }, (_, i) => {
     const id = String(i).padStart(8, '0');
-    return { room: `r${i % 1000}`, session: `s${id}`, viewer: `v${id}`, state: 'visible' };
+    const address = hash(addressOf(i));
+    return { room: `r${i % 1000}`, session: `s${id}`, viewer: `v${id}`, state: 'visible', address };
   });
 
 const countBeats = (): Heartbeat[] =>
@@ -78,7 +88,13 @@ async function loadHeadcount(urls: string[], cluster: boolean) {
   const client = createRedisClient({ urls, cluster, timeoutMs: 10_000 });
   await waitForReady(client, 10_000);
   const store = new RedisPresenceStore(client, longTtlRules, prefix);
-  await beatAll(store, poolBeats());
+  // The day's salt is the service's: both take it from the store.
+  const hasher = new AddressHasher(store);
+  await hasher.refresh();
+  await beatAll(
+    store,
+    poolBeats((address) => hasher.hash(address)),
+  );
   await beatAll(store, countBeats());
   await store.close();
 }
@@ -138,7 +154,7 @@ export async function costBench(options: CostOptions): Promise<CostResult> {
     await Promise.all([
       loadHeadcount([single.url], false),
       loadHeadcount(cluster.urls, true),
-      loadNaive(single.url, [...poolBeats(), ...countBeats()]),
+      loadNaive(single.url, [...poolBeats(() => undefined), ...countBeats()]),
     ]);
     const wrkOptions = { durationS: options.durationS, connections: options.connections };
     // Warm every process up (JIT, connections, script cache).

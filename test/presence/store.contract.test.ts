@@ -554,6 +554,9 @@ for (const kind of storeKinds) {
         const [reading] = await store.readRooms([room]);
         expect(reading!.closed).toHaveLength(1);
         expect(reading!.closed[0]).toMatchObject({ joins: 1, uniqueViewers: 1 });
+        // It ended at its last deadline, which the join that began the next one still found.
+        const ended = reading!.closed[0]!;
+        expect(ended.end! - ended.start).toBeGreaterThanOrEqual(fastRules.leaveGraceMs - 5);
         // The new live period counts its own viewers, not those of the one that ended.
         expect(reading!.live).toMatchObject({ joins: 1, peakSessions: 1, uniqueViewers: 1 });
         expect(reading!.live!.start).toBeGreaterThan(reading!.closed[0]!.end!);
@@ -664,8 +667,8 @@ for (const kind of storeKinds) {
       // Past the cap of its new address, but not a new session.
       expect(accepted(await beat({ room, session: mobile, address: 'home' })).sessions).toBe(4);
       expect(await busiest(room)).toBe(4);
-      // It left 'cell': a new session there is welcome.
-      accepted(await beat({ room, session: id('s'), address: 'cell' }));
+      // It left 'cell', which holds none now: three new sessions there are welcome.
+      for (let i = 0; i < 3; i++) accepted(await beat({ room, session: id('s'), address: 'cell' }));
       expect(await busiest(room)).toBe(4);
     });
 
@@ -673,10 +676,31 @@ for (const kind of storeKinds) {
       const room = id('room');
       for (let i = 0; i < 3; i++) accepted(await beat({ room, session: id('s'), address: 'a' }));
       await sleep(fastRules.visibleTtlMs + 200);
+      // Nothing came since they expired: the archive's reading finds them gone all the same.
+      expect(await store.readRooms([room])).toMatchObject([{ sessions: 0, busiestAddress: 0 }]);
       expect(await busiest(room)).toBe(0);
       for (let i = 0; i < 3; i++) accepted(await beat({ room, session: id('s'), address: 'a' }));
       const [reading] = await store.readRooms([room]);
       expect(reading).toMatchObject({ sessions: 3, busiestAddress: 3 });
+    });
+
+    it("the archive's reading takes sessions that expired since the last heartbeat off their address", async () => {
+      const room = id('room');
+      for (let i = 0; i < 2; i++) accepted(await beat({ room, session: id('s'), address: 'a' }));
+      accepted(await beat({ room, session: id('s'), address: 'b', state: 'hidden' }));
+      // The visible two have gone, the hidden one stays; nothing was sent since.
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect(await store.readRooms([room])).toMatchObject([{ sessions: 1, busiestAddress: 1 }]);
+    });
+
+    it('a session that comes back after it expired counts for its address again', async () => {
+      const room = id('room');
+      const session = id('s');
+      accepted(await beat({ room, session, address: 'a' }));
+      // Past its deadline, before its key is gone: the value still names the address.
+      await sleep(fastRules.visibleTtlMs + 200);
+      expect(accepted(await beat({ room, session, address: 'a' })).joined).toBe(true);
+      expect(await busiest(room)).toBe(1);
     });
 
     it('a session that expired while visible and came back hidden keeps its address', async () => {
