@@ -168,8 +168,8 @@ local function beat(room, session, viewer, entry, mode, address)
   local deadline = now + ttlMs
 
   -- The session's new value goes in with the call that reads what its latest heartbeat or leave
-  -- left there; a refused heartbeat puts that back (rare: a page that beats too fast, a viewer
-  -- with all the sessions it may hold). Online while that deadline is not past.
+  -- left there; a refused heartbeat puts that back (rare: a page that beats too fast, a viewer or
+  -- an address with all the sessions it may hold). Online while that deadline is not past.
   local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer, address), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
   local previousState, previousStretch, previousViewer, hasLeft, previousDeadline, previousAddress
   if value then
