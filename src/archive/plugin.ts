@@ -30,7 +30,11 @@ export default fp<SnapshotPluginOptions>(
       log: app.log.child({ job: 'snapshot' }),
       cron: config.snapshot.cron,
       events: config.webhook
-        ? { thresholds: config.webhook.thresholds, hysteresis: config.webhook.hysteresis }
+        ? {
+            thresholds: config.webhook.thresholds,
+            hysteresis: config.webhook.hysteresis,
+            concentration: config.webhook.concentration,
+          }
         : undefined,
       ...(app.hasDecorator('metrics') ? { onRun: recordRun(app.metrics) } : {}),
     });
