@@ -3,6 +3,7 @@
 // computed twice (a retried snapshot, two instances) is one event.
 import { createHash } from 'node:crypto';
 import type { RoomThresholdRow } from '../db/schema/index.js';
+import { busiestAddress, type ConcentrationRule } from '../presence/concentration.js';
 import type { EventData, EventType } from './payloads.js';
 import type { ArchiveRows } from './rows.js';
 
@@ -34,6 +35,8 @@ export interface EventRules {
   thresholds: readonly number[];
   /** Above T, a room is below again under T × (1 − hysteresis). */
   hysteresis: number;
+  /** When one client address holds too much of a room (room.concentrated). */
+  concentration: ConcentrationRule;
 }
 
 export const livePeriodKey = (room: string, startedAt: Date) =>
@@ -43,12 +46,13 @@ export const thresholdKey = (room: string, threshold: number) => `${room}\u0000$
 /** The sessions under which a room above the threshold counts as below it again. */
 export const lowerLine = (threshold: number, hysteresis: number) => threshold * (1 - hysteresis);
 
-/** At one instant: a room goes live, peaks, crosses lines, and only then empties. */
+/** At one instant: a room goes live, peaks, crosses lines, is found concentrated, then empties. */
 const order: Record<EventType, number> = {
   'room.live': 0,
   'room.peak': 1,
   'room.threshold': 2,
-  'room.empty': 3,
+  'room.concentrated': 3,
+  'room.empty': 4,
 };
 
 const eventId = (...parts: (string | number)[]) =>
@@ -78,7 +82,9 @@ function event<T extends EventType>(
  * all-time peak of sessions above the archived one; room.threshold: the period's peak reached a
  * threshold (up, at the time the peak was first reached) or, above it, the sessions at the end
  * of the period fell under the hysteresis line (down, at the end of the period, or when the room
- * emptied if it did).
+ * emptied if it did); room.concentrated: at the reading, one client address held more than the
+ * rule's share of a room of at least its minimum size. That one has no state of its own: its id
+ * comes from the room and the start of its live period, so the outbox keeps the first of a period.
  */
 export function snapshotEvents(
   rows: ArchiveRows,
@@ -162,6 +168,21 @@ export function snapshotEvents(
       .filter((t) => row.sessions < lowerLine(t, rules.hysteresis))
       .reverse();
     for (const t of downs) crossed(t, 'down', end, row.sessions);
+  }
+
+  for (const r of rows.readings) {
+    const busiest = busiestAddress(r.sessions, r.busiestAddress, rules.concentration);
+    if (!busiest.concentrated || !r.live) continue;
+    const start = r.live.start;
+    events.push(
+      event('room.concentrated', r.room, r.at, [start], {
+        sessions: r.sessions,
+        busiest_address_sessions: busiest.sessions,
+        share: busiest.share,
+        at: new Date(r.at).toISOString(),
+        live_period_started_at: new Date(start).toISOString(),
+      }),
+    );
   }
 
   // In the order they happened, room by room; at one instant, in the order a room lives them.

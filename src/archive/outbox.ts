@@ -61,7 +61,11 @@ export async function readPreviousState(
   };
 }
 
-/** Writes the snapshot's events to the outbox (an event already there stays as it is). */
+/**
+ * Writes the snapshot's events to the outbox and returns those it added: an event already there
+ * (same id) stays as it is, as room.concentrated does for every snapshot after the first of its
+ * live period.
+ */
 export async function writeEvents(
   tx: Tx,
   rows: ArchiveRows,
@@ -69,9 +73,10 @@ export async function writeEvents(
   rules: EventRules,
 ): Promise<RoomEvent[]> {
   const { events, thresholds } = snapshotEvents(rows, previous, rules);
+  let added: RoomEvent[] = [];
   // Few rows (events are changes), so plain VALUES lists; inserted in order, so seq follows it.
   if (events.length > 0) {
-    await tx
+    const inserted = await tx
       .insert(webhookEvents)
       .values(
         events.map((e) => ({
@@ -82,7 +87,10 @@ export async function writeEvents(
           occurredAt: new Date(e.occurredAt),
         })),
       )
-      .onConflictDoNothing();
+      .onConflictDoNothing()
+      .returning({ id: webhookEvents.id });
+    const ids = new Set(inserted.map((e) => e.id));
+    added = events.filter((e) => ids.has(e.id));
   }
   if (thresholds.length > 0) {
     await tx
@@ -93,5 +101,5 @@ export async function writeEvents(
         set: { above: sql`excluded.above`, changedAt: sql`excluded.changed_at` },
       });
   }
-  return events;
+  return added;
 }

@@ -52,6 +52,25 @@ export const RoomThresholdData = Type.Object(
   { additionalProperties: false },
 );
 
+export const RoomConcentratedData = Type.Object(
+  {
+    room: Room,
+    sessions: Type.Integer({ description: 'Online sessions of the room at the reading.' }),
+    busiest_address_sessions: Type.Integer({
+      description:
+        'Of them, the sessions of the busiest client address (the address itself is never sent).',
+    }),
+    share: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'busiest_address_sessions / sessions, rounded to three decimals.',
+    }),
+    at: Time('When the snapshot read it (UTC).'),
+    live_period_started_at: Time('When the live period began (UTC): the event is sent once in it.'),
+  },
+  { additionalProperties: false },
+);
+
 /** The body of one event type: {type, timestamp, data} (Standard Webhooks). */
 const payload = <T extends string, D extends TSchema>(type: T, data: D, description: string) =>
   Type.Object(
@@ -72,11 +91,19 @@ export const RoomThresholdEvent = payload(
   'The sessions reached a threshold, or fell under its hysteresis line.',
 );
 
+export const RoomConcentratedEvent = payload(
+  'room.concentrated',
+  RoomConcentratedData,
+  'One client address holds more than CONCENTRATION_SHARE of a room of at least ' +
+    'CONCENTRATION_MIN_SESSIONS sessions; sent at most once per live period.',
+);
+
 export type EventData = {
   'room.live': Static<typeof RoomLiveData>;
   'room.empty': Static<typeof RoomEmptyData>;
   'room.peak': Static<typeof RoomPeakData>;
   'room.threshold': Static<typeof RoomThresholdData>;
+  'room.concentrated': Static<typeof RoomConcentratedData>;
 };
 export type EventType = keyof EventData;
 
@@ -86,6 +113,7 @@ export const webhookPayloads = {
   RoomEmptyEvent,
   RoomPeakEvent,
   RoomThresholdEvent,
+  RoomConcentratedEvent,
 } as const;
 
 /** The schema of each event type's data. */
@@ -94,4 +122,5 @@ export const eventData = {
   'room.empty': RoomEmptyData,
   'room.peak': RoomPeakData,
   'room.threshold': RoomThresholdData,
+  'room.concentrated': RoomConcentratedData,
 } as const satisfies Record<EventType, TSchema>;

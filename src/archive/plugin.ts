@@ -14,7 +14,7 @@ declare module 'fastify' {
 }
 
 export interface SnapshotPluginOptions {
-  config: Pick<Config, 'snapshot' | 'webhook' | 'retention'>;
+  config: Pick<Config, 'snapshot' | 'webhook' | 'retention' | 'concentration'>;
 }
 
 export default fp<SnapshotPluginOptions>(
@@ -30,8 +30,13 @@ export default fp<SnapshotPluginOptions>(
       log: app.log.child({ job: 'snapshot' }),
       cron: config.snapshot.cron,
       events: config.webhook
-        ? { thresholds: config.webhook.thresholds, hysteresis: config.webhook.hysteresis }
+        ? {
+            thresholds: config.webhook.thresholds,
+            hysteresis: config.webhook.hysteresis,
+            concentration: config.webhook.concentration,
+          }
         : undefined,
+      concentration: config.concentration,
       ...(app.hasDecorator('metrics') ? { onRun: recordRun(app.metrics) } : {}),
     });
     app.decorate('snapshot', job);
@@ -49,8 +54,9 @@ export default fp<SnapshotPluginOptions>(
 );
 
 /**
- * Snapshot runs into the metrics. The online gauges come from the instance that archived: the
- * others drop theirs, so that across instances there is one current value (take the max).
+ * Snapshot runs into the metrics. The online and concentration gauges come from the instance that
+ * archived: the others drop theirs, so that across instances there is one current value (take
+ * the max).
  */
 function recordRun(metrics: Metrics) {
   return (run: SnapshotRun) => {
@@ -58,6 +64,8 @@ function recordRun(metrics: Metrics) {
     if (run.status === 'skipped') {
       metrics.activeRooms.reset();
       metrics.onlineSessions.reset();
+      metrics.concentratedRooms.reset();
+      metrics.busiestAddressShare.reset();
       return;
     }
     metrics.snapshotSeconds.observe(run.ms / 1000);
@@ -67,6 +75,10 @@ function recordRun(metrics: Metrics) {
     if (run.online) {
       metrics.activeRooms.set(run.online.rooms);
       metrics.onlineSessions.set(run.online.sessions);
+    }
+    if (run.concentration) {
+      metrics.concentratedRooms.set(run.concentration.rooms);
+      metrics.busiestAddressShare.set(run.concentration.busiestShare);
     }
   };
 }

@@ -6,6 +6,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Db } from '../db/client.js';
 import type { Logger } from '../logging.js';
+import { busiestAddress, type ConcentrationRule } from '../presence/concentration.js';
 import type { ArchiveSource, RoomReading } from '../presence/store.js';
 import { withTimeout } from '../timeout.js';
 import type { EventRules } from './events.js';
@@ -37,6 +38,8 @@ export interface SnapshotDeps {
   writeTimeoutMs?: number;
   /** Write webhook events with the snapshot by these rules (webhooks on); absent: none. */
   events?: EventRules | undefined;
+  /** Report how concentrated the rooms read are by this rule (ok runs); absent: not reported. */
+  concentration?: ConcentrationRule | undefined;
 }
 
 export interface SnapshotRun {
@@ -49,6 +52,12 @@ export interface SnapshotRun {
   written: number;
   /** Of the rooms read, those with at least one online session, and their online sessions (ok runs). */
   online?: { rooms: number; sessions: number };
+  /**
+   * Of the rooms read, those concentrated by client address, and the highest share of one address
+   * over the rooms of at least the rule's minimum size (0 when none is that large); ok runs of a
+   * snapshot given a rule.
+   */
+  concentration?: Concentration;
   /** Duration, ms. */
   ms: number;
   /**
@@ -132,6 +141,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
     const run: SnapshotRun = {
       ...result('ok', readings.length, written?.result.snapshots ?? 0),
       online: online(readings),
+      ...(deps.concentration ? { concentration: concentration(readings, deps.concentration) } : {}),
       phases: {
         readMs: Math.round(written?.readMs ?? 0),
         writeMs: Math.round(written?.writeMs ?? 0),
@@ -257,6 +267,26 @@ function online(readings: readonly RoomReading[]): { rooms: number; sessions: nu
     sessions += r.sessions;
   }
   return { rooms, sessions };
+}
+
+/** How concentrated by client address the rooms of one snapshot were. */
+export interface Concentration {
+  /** Rooms concentrated by the rule. */
+  rooms: number;
+  /** The highest share of one address over the rooms of at least rule.minSessions sessions. */
+  busiestShare: number;
+}
+
+function concentration(readings: readonly RoomReading[], rule: ConcentrationRule): Concentration {
+  let rooms = 0;
+  let busiestShare = 0;
+  for (const r of readings) {
+    if (r.sessions < rule.minSessions) continue;
+    const busiest = busiestAddress(r.sessions, r.busiestAddress, rule);
+    if (busiest.concentrated) rooms += 1;
+    busiestShare = Math.max(busiestShare, busiest.share);
+  }
+  return { rooms, busiestShare };
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));

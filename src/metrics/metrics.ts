@@ -23,6 +23,13 @@ export interface Metrics {
   readonly activeRooms: Gauge;
   /** Online sessions over every room, as read by this instance's latest snapshot. */
   readonly onlineSessions: Gauge;
+  /** Rooms concentrated by client address (CONCENTRATION_*), as read by this instance's latest snapshot. */
+  readonly concentratedRooms: Gauge;
+  /**
+   * The highest share of one client address over the rooms of at least CONCENTRATION_MIN_SESSIONS
+   * sessions (0 when none), as read by this instance's latest snapshot.
+   */
+  readonly busiestAddressShare: Gauge;
   /** Requests refused with 503 because the instance was overloaded, by route. */
   readonly shedRequests: Counter<'route'>;
   /** Webhook delivery attempts by event type and outcome: delivered, failed (retried), dead. */
@@ -106,6 +113,16 @@ export function createMetrics(): Metrics {
     onlineSessions: new Gauge({
       name: 'headcount_online_sessions',
       help: 'Online sessions over every room at the latest snapshot this instance took.',
+      registers,
+    }),
+    concentratedRooms: new Gauge({
+      name: 'headcount_concentrated_rooms',
+      help: 'Rooms where one client address held more than CONCENTRATION_SHARE of at least CONCENTRATION_MIN_SESSIONS sessions, at the latest snapshot this instance took.',
+      registers,
+    }),
+    busiestAddressShare: new Gauge({
+      name: 'headcount_busiest_address_share',
+      help: 'Highest share of one client address in a room of at least CONCENTRATION_MIN_SESSIONS sessions (0 when none), at the latest snapshot this instance took.',
       registers,
     }),
     shedRequests: new Counter({

@@ -16,7 +16,9 @@ const Time = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const Delivery = Type.Object({
   id: Type.String({ description: 'Event id, sent as webhook-id.' }),
   seq: Type.Integer({ description: 'Position in the outbox; pass as `before` for the next page.' }),
-  type: Type.String({ description: 'room.live, room.empty, room.peak or room.threshold.' }),
+  type: Type.String({
+    description: 'room.live, room.empty, room.peak, room.threshold or room.concentrated.',
+  }),
   room: RoomId,
   status: Status,
   attempts: Type.Integer({ description: 'Delivery attempts started so far.' }),
@@ -36,7 +38,7 @@ const Delivery = Type.Object({
   payload: Type.Unknown({
     description:
       'The JSON body sent: {type, timestamp, data}, as the components RoomLiveEvent, ' +
-      'RoomEmptyEvent, RoomPeakEvent and RoomThresholdEvent describe it.',
+      'RoomEmptyEvent, RoomPeakEvent, RoomThresholdEvent and RoomConcentratedEvent describe it.',
   }),
 });
 

@@ -1,6 +1,6 @@
 // /metrics: valid Prometheus text (promtool), and numbers that move with the requests made.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heartbeat, openApp, type TestApp } from '../support/app.js';
+import { browserAgent, heartbeat, openApp, type TestApp } from '../support/app.js';
 import { hasPromtool, promtoolCheckMetrics, sample, scrape } from '../support/metrics.js';
 import { redisUrl, requireRedis } from '../support/redis.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
@@ -136,6 +136,56 @@ describe.each([
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+  });
+});
+
+describe('/metrics of concentration by client address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openApp({
+      SNAPSHOT_ENABLED: 'true',
+      SNAPSHOT_CRON: '0 0 1 1 *',
+      CONCENTRATION_SHARE: '0.5',
+      CONCENTRATION_MIN_SESSIONS: '4',
+    });
+  });
+  afterAll(() => t.close());
+
+  /** Sessions opened in the room from one client address. */
+  const open = async (room: string, remoteAddress: string, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/heartbeat',
+        remoteAddress,
+        headers: { 'content-type': 'application/json', 'user-agent': browserAgent },
+        payload: { room, session: `session-${room}-${remoteAddress}-${i}` },
+      });
+      expect(response.statusCode).toBe(200);
+    }
+  };
+
+  it('reports the concentrated rooms and the busiest share of the latest snapshot, never a room', async () => {
+    const before = await scrape(t.app);
+    expect(sample(before, 'headcount_concentrated_rooms')).toBe(0);
+    expect(sample(before, 'headcount_busiest_address_share')).toBe(0);
+
+    await open('packed', '10.0.0.1', 3);
+    await open('packed', '10.0.0.2', 1);
+    for (const address of ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4'])
+      await open('spread', address, 1);
+    // Wholly one address, but under CONCENTRATION_MIN_SESSIONS: in neither gauge.
+    await open('tiny', '10.0.2.1', 3);
+    const run = await t.app.snapshot!.runNow();
+    expect(run).toMatchObject({ status: 'ok', concentration: { rooms: 1, busiestShare: 0.75 } });
+
+    const after = await scrape(t.app);
+    expect(sample(after, 'headcount_concentrated_rooms')).toBe(1);
+    expect(sample(after, 'headcount_busiest_address_share')).toBe(0.75);
+    // No label on either: one series each, whatever the number of rooms.
+    expect(after).toMatch(/^headcount_concentrated_rooms 1$/m);
+    expect(after).toMatch(/^headcount_busiest_address_share 0\.75$/m);
+    expect(after).not.toMatch(/packed|spread|tiny/);
   });
 });
 

@@ -55,6 +55,7 @@ describe('the public API', () => {
         'RoomEmptyEvent',
         'RoomPeakEvent',
         'RoomThresholdEvent',
+        'RoomConcentratedEvent',
       ]),
     );
     expect(names.filter(([name]) => !snakeCase.test(name)).map(([, at]) => at)).toEqual([]);

@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/client.js';
 import { startDeliveryWorker } from '../../src/webhooks/delivery.js';
 import { auth, openArchiveApp } from '../support/archive-app.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase, t } from '../support/databases.js';
-import { livePeriod, reading, roomPrefix } from '../support/readings.js';
+import { defaultConcentration, livePeriod, reading, roomPrefix } from '../support/readings.js';
 import { type Receiver, startReceiver, webhookSecret } from '../support/webhook-receiver.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -33,7 +33,7 @@ describe.each(databaseKinds)('webhook deliveries route on $kind', ({ kind }) => 
           live: livePeriod({ start, peakSessions: 2 }),
         }),
       ],
-      { events: { thresholds: [], hysteresis: 0 } },
+      { events: { thresholds: [], hysteresis: 0, concentration: defaultConcentration } },
     );
     // One attempt, answered 503: the first event is a dead letter, the second waits behind it.
     const worker = startDeliveryWorker({

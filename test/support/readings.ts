@@ -1,9 +1,13 @@
 // Builders of RoomReading fixtures for the archive suites, with every field explicit and sane.
 import { randomBytes } from 'node:crypto';
+import type { ConcentrationRule } from '../../src/presence/concentration.js';
 import type { LivePeriodReading, RoomReading } from '../../src/presence/store.js';
 
 /** A room-name prefix of its own for one test, so tests sharing a schema never see each other. */
 export const roomPrefix = () => `r${randomBytes(4).toString('hex')}`;
+
+/** CONCENTRATION_SHARE and CONCENTRATION_MIN_SESSIONS at their defaults. */
+export const defaultConcentration: ConcentrationRule = { share: 0.5, minSessions: 50 };
 
 export interface ReadingFields {
   room: string;

@@ -11,6 +11,8 @@ beforeAll(async () => {
     WEBHOOK_URL: receiver.url,
     WEBHOOK_SECRET: webhookSecret,
     WEBHOOK_THRESHOLDS: '2',
+    // Every test heartbeat comes from one address: two sessions make a concentrated room.
+    CONCENTRATION_MIN_SESSIONS: '2',
     WEBHOOK_POLL_MS: '20',
     SNAPSHOT_ENABLED: 'true',
     // Never on its own: the test runs the snapshot.
@@ -22,7 +24,7 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-it('sends room.live, room.peak and room.threshold, signed, after the snapshot that saw them', async () => {
+it('sends room.live, room.peak, room.threshold and room.concentrated, signed, after the snapshot that saw them', async () => {
   const room = `webhooks-${Date.now()}`;
   await heartbeat(t.app, { room, session: 'session-webhook-1' });
   await heartbeat(t.app, { room, session: 'session-webhook-2' });
@@ -30,7 +32,7 @@ it('sends room.live, room.peak and room.threshold, signed, after the snapshot th
   const run = await t.app.snapshot!.runNow();
   expect(run.status).toBe('ok');
   const deadline = Date.now() + 10_000;
-  while (receiver.received.filter((r) => r.room === room).length < 3 && Date.now() < deadline) {
+  while (receiver.received.filter((r) => r.room === room).length < 4 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   expect(receiver.rejected).toEqual([]);
@@ -38,5 +40,6 @@ it('sends room.live, room.peak and room.threshold, signed, after the snapshot th
     'room.live',
     'room.peak',
     'room.threshold',
+    'room.concentrated',
   ]);
 });

@@ -20,7 +20,7 @@ import {
   secondInstance,
   t,
 } from '../support/databases.js';
-import { livePeriod, reading, roomPrefix } from '../support/readings.js';
+import { defaultConcentration, livePeriod, reading, roomPrefix } from '../support/readings.js';
 import { type Receiver, startReceiver, webhookSecret } from '../support/webhook-receiver.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
@@ -47,7 +47,7 @@ async function writeLives(database: Database, rooms: string[]) {
         closed: [livePeriod({ start, end, peakSessions: 4, peakSessionsAt: start + 1000 })],
       }),
     ),
-    { events: { thresholds: [], hysteresis: 0 } },
+    { events: { thresholds: [], hysteresis: 0, concentration: defaultConcentration } },
   );
 }
 

@@ -8,9 +8,13 @@ import { writeReadings } from '../../src/archive/writer.js';
 import type { Database } from '../../src/db/client.js';
 import { snapshots, webhookEvents } from '../../src/db/schema/index.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase, t } from '../support/databases.js';
-import { livePeriod, reading, roomPrefix } from '../support/readings.js';
+import { defaultConcentration, livePeriod, reading, roomPrefix } from '../support/readings.js';
 
-const noThresholds: EventRules = { thresholds: [], hysteresis: 0.1 };
+const noThresholds: EventRules = {
+  thresholds: [],
+  hysteresis: 0.1,
+  concentration: defaultConcentration,
+};
 const minute = (m: number, s = 0) =>
   t(`2026-11-24T10:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.000Z`);
 
@@ -119,7 +123,11 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
 
   it('sends room.threshold up at the peak and down under the hysteresis line, not on every wobble', async () => {
     const room = `${roomPrefix()}-line`;
-    const rules: EventRules = { thresholds: [10], hysteresis: 0.2 }; // down under 8
+    const rules: EventRules = {
+      thresholds: [10],
+      hysteresis: 0.2,
+      concentration: defaultConcentration,
+    }; // down under 8
     // [peak, peak time (s into the minute), sessions at the end of the period]
     const periods: [number, number, number][] = [
       [9, 10, 9], // below
@@ -158,7 +166,11 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
 
   it('dates the crossing down of a room that emptied at its emptying, before room.empty', async () => {
     const room = `${roomPrefix()}-gone`;
-    const rules: EventRules = { thresholds: [3], hysteresis: 0 };
+    const rules: EventRules = {
+      thresholds: [3],
+      hysteresis: 0,
+      concentration: defaultConcentration,
+    };
     const start = minute(0, 2);
     const period = (end: number | null) =>
       livePeriod({ start, end, peakSessions: 4, peakSessionsAt: minute(0, 10) });
@@ -225,7 +237,7 @@ describe.each(databaseKinds)('webhook outbox on $kind', ({ kind }) => {
           peakSessionsAt: minute(0, 5),
         }),
       ],
-      { events: { thresholds: [1], hysteresis: 0 } },
+      { events: { thresholds: [1], hysteresis: 0, concentration: defaultConcentration } },
     );
     await expect(refused).rejects.toThrow();
     expect(await eventsOf(p)).toEqual([]);

@@ -26,7 +26,7 @@ export const webhookEvents = pgTable(
     seq: bigserial('seq', { mode: 'number' }).notNull().unique('webhook_events_seq_key'),
     /** Room id the event is about. */
     room: text('room').notNull(),
-    /** room.live, room.empty, room.peak or room.threshold. */
+    /** room.live, room.empty, room.peak, room.threshold or room.concentrated. */
     type: text('type').notNull(),
     /** The JSON body sent to the receiver ({type, timestamp, data}). */
     payload: jsonb('payload').notNull(),
