@@ -11,6 +11,9 @@ import type { Count } from '../routes/schemas.js';
 export type RoomCount = Static<typeof Count>;
 /** GET /v1/rooms. */
 export type RoomsAnswer = Static<typeof RoomsPage>;
+/** One room of GET /v1/rooms: its count and its busiest client address. */
+export type ListedRoom = RoomsAnswer['rooms'][number];
+export type BusiestAddress = ListedRoom['busiest_address'];
 /** GET /v1/rooms/:room/history. */
 export type HistoryAnswer = Static<typeof History>;
 export type HistoryPoint = HistoryAnswer['points'][number];

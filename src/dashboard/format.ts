@@ -1,4 +1,5 @@
 // Times as the viewer reads them (their own zone) and as UTC, and numbers as a table shows them.
+import type { BusiestAddress } from './answers.js';
 
 export const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -34,3 +35,17 @@ export function duration(seconds: number): string {
 
 /** A number with one decimal at most, as charts and tables show averages. */
 export const decimal = (n: number) => String(Math.round(n * 10) / 10);
+
+/** A share (0 to 1) as a percentage with one decimal at most: 62, 62.5. */
+export const sharePercent = (share: number) => Math.round(share * 1000) / 10;
+/** "62 %", "62.5 %". */
+export const percent = (share: number) => `${sharePercent(share)} %`;
+
+/** How much of a room its busiest client address holds, in words, for a title. */
+export function busiestInWords(busiest: BusiestAddress): string {
+  if (busiest.sessions === 0) return 'No session of this room has a known client address.';
+  const held = `One client address holds ${percent(busiest.share)} of this room's sessions (${busiest.sessions}).`;
+  return busiest.concentrated
+    ? `${held} The room counts as concentrated: it has at least CONCENTRATION_MIN_SESSIONS sessions and one address holds more than CONCENTRATION_SHARE of them.`
+    : held;
+}

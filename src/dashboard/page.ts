@@ -1,5 +1,6 @@
 // What every view of the dashboard shares: finding a view's elements, the shell a view reports
-// to (status line, token prompt), and polls that stop when their view is left.
+// to (status line, token prompt), polls that stop when their view is left, and the marker of a
+// concentrated room.
 import { poll, Unauthorized } from './api.js';
 
 type ElementClass = abstract new () => HTMLElement;
@@ -49,4 +50,12 @@ export function pollUntil(
       else shell.status(`Could not update: ${err.message}`);
     },
   });
+}
+
+/** The marker of a room concentrated by client address: a word, not a colour alone. */
+export function concentratedMarker(): HTMLElement {
+  const marker = document.createElement('span');
+  marker.className = 'concentrated';
+  marker.textContent = 'concentrated';
+  return marker;
 }

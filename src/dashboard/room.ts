@@ -1,10 +1,25 @@
 // One room: its live count joined to its archived history on one time axis over the picked
-// range, and the questions operations ask of the archive, each with its CSV.
+// range, its busiest client address, and the questions operations ask of the archive, each with
+// its CSV.
 import type UPlot from 'uplot';
-import type { EntriesAnswer, HistoryAnswer, Period, PeriodsAnswer, RoomCount } from './answers.js';
+import type {
+  BusiestAddress,
+  EntriesAnswer,
+  HistoryAnswer,
+  Period,
+  PeriodsAnswer,
+  RoomCount,
+  RoomsAnswer,
+} from './answers.js';
 import { api, Unauthorized } from './api.js';
-import { clockTime, decimal, localTime, timeZone } from './format.js';
-import { findElements, type MountedView, pollUntil, type Shell } from './page.js';
+import { busiestInWords, clockTime, decimal, localTime, percent, timeZone } from './format.js';
+import {
+  concentratedMarker,
+  findElements,
+  type MountedView,
+  pollUntil,
+  type Shell,
+} from './page.js';
 import {
   type ComparedPeriod,
   compareData,
@@ -40,6 +55,8 @@ import {
 } from './timeline.js';
 
 const countEveryMs = 2_000;
+/** The busiest address is read at the rooms list's pace. */
+const busiestEveryMs = 5_000;
 const historyEveryMs = 60_000;
 /** Live samples kept per room: an hour at the polling resolution. */
 const maxLiveSamples = 1_800;
@@ -55,6 +72,9 @@ function roomElements() {
       liveVisible: ['live-visible', HTMLElement],
       livePeak: ['live-peak', HTMLElement],
       livePeakAt: ['live-peak-at', HTMLElement],
+      busiestCard: ['busiest-card', HTMLElement],
+      busiestShare: ['busiest-share', HTMLElement],
+      busiestSessions: ['busiest-sessions', HTMLElement],
       chart: ['chart', HTMLElement],
       chartNote: ['chart-note', HTMLElement],
       customRange: ['custom-range', HTMLFormElement],
@@ -127,15 +147,24 @@ export function mountRoom(shell: Shell, room: string): MountedView {
   };
   document.title = `${room} · Headcount`;
   el.name.textContent = room;
-  for (const card of [el.liveSessions, el.liveViewers, el.liveVisible, el.livePeak]) {
+  for (const card of [
+    el.liveSessions,
+    el.liveViewers,
+    el.liveVisible,
+    el.livePeak,
+    el.busiestShare,
+  ]) {
     card.textContent = '–';
   }
   el.livePeakAt.textContent = '';
+  el.busiestSessions.textContent = '';
+  el.busiestCard.title = '';
   el.chart.replaceChildren();
   el.compareChart.replaceChildren();
   el.compare.hidden = true;
   const resized = wireRoom(v);
   pollUntil(v.signal, shell, countEveryMs, () => readCount(v));
+  pollUntil(v.signal, shell, busiestEveryMs, () => readBusiest(v));
   showRange(v);
   return {
     unmount: () => {
@@ -170,6 +199,30 @@ async function readCount(v: RoomView): Promise<void> {
   v.range = current(v.range);
   drawTimeline(v);
   v.shell.status(`live · updated ${clockTime(atMs)}`);
+}
+
+/** The room's own row of the rooms list, for its busiest client address. */
+async function readBusiest(v: RoomView): Promise<void> {
+  const search = `prefix=${encodeURIComponent(v.room)}&sort=room&limit=1`;
+  const { rooms } = await api<RoomsAnswer>(`/v1/rooms?${search}`);
+  if (v.signal.aborted) return;
+  // By id, a room comes before every other id that starts with it; absent, it is not live.
+  const listed = rooms[0]?.room === v.room ? rooms[0] : undefined;
+  showBusiest(v, listed?.busiest_address);
+}
+
+function showBusiest(v: RoomView, busiest: BusiestAddress | undefined): void {
+  const { el } = v;
+  if (!busiest || busiest.sessions === 0) {
+    el.busiestShare.textContent = '–';
+    el.busiestSessions.textContent = busiest ? '' : 'not live';
+    el.busiestCard.title = busiest ? busiestInWords(busiest) : '';
+    return;
+  }
+  el.busiestShare.textContent = percent(busiest.share);
+  el.busiestSessions.textContent = `${busiest.sessions} session${busiest.sessions === 1 ? '' : 's'}`;
+  if (busiest.concentrated) el.busiestSessions.append(' ', concentratedMarker());
+  el.busiestCard.title = busiestInWords(busiest);
 }
 
 function pressRangeButton(v: RoomView, name: RangeName): void {

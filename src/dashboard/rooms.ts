@@ -1,11 +1,18 @@
 // The rooms list: one page of active rooms at a time, searched by room id prefix and sorted by the
 // API (never all of them in the page), each with a small trend of its sessions over the latest
-// polls.
+// polls, and the share of its sessions behind its busiest client address (marked when that makes
+// the room concentrated).
 
-import type { RoomCount, RoomsAnswer } from './answers.js';
+import type { BusiestAddress, ListedRoom, RoomsAnswer } from './answers.js';
 import { api } from './api.js';
-import { clockTime } from './format.js';
-import { findElements, type MountedView, pollUntil, type Shell } from './page.js';
+import { busiestInWords, clockTime, percent, sharePercent } from './format.js';
+import {
+  concentratedMarker,
+  findElements,
+  type MountedView,
+  pollUntil,
+  type Shell,
+} from './page.js';
 import { download, toCsv } from './tables.js';
 
 export const pageSize = 25;
@@ -34,7 +41,7 @@ interface RoomsView {
   shell: Shell;
   /** Aborted when the view is left. */
   signal: AbortSignal;
-  rooms: RoomCount[];
+  rooms: ListedRoom[];
   total: number;
   trends: Map<string, number[]>;
   page: number;
@@ -84,7 +91,7 @@ function refresh(v: RoomsView): void {
   });
 }
 
-function update(v: RoomsView, rooms: RoomCount[], total: number): void {
+function update(v: RoomsView, rooms: ListedRoom[], total: number): void {
   v.rooms = rooms;
   v.total = total;
   const seen = new Set<string>();
@@ -135,6 +142,36 @@ function cell(row: HTMLTableRowElement, text: string, className = 'num'): HTMLTa
   return td;
 }
 
+/**
+ * The busiest address's share and sessions ("62 % · 310", kept on one line), with a marker in
+ * words (not colour alone) when the room is concentrated, and the same in a sentence on hover.
+ */
+function busiestCell(row: HTMLTableRowElement, busiest: BusiestAddress): void {
+  const td = cell(row, '', 'num busiest wide');
+  td.title = busiestInWords(busiest);
+  if (busiest.concentrated) td.append(concentratedMarker(), ' ');
+  const figures = document.createElement('span');
+  figures.className = 'figures';
+  figures.textContent =
+    busiest.sessions === 0 ? '–' : `${percent(busiest.share)} · ${busiest.sessions}`;
+  td.append(figures);
+}
+
+/** The room's link; on a phone, where the busiest address column is hidden, its marker too. */
+function roomCell(row: HTMLTableRowElement, room: ListedRoom): void {
+  const td = cell(row, '', '');
+  const link = document.createElement('a');
+  link.href = `#room/${encodeURIComponent(room.room)}`;
+  link.textContent = room.room;
+  td.append(link);
+  if (room.busiest_address.concentrated) {
+    const marker = concentratedMarker();
+    marker.classList.add('phone-only');
+    marker.title = busiestInWords(room.busiest_address);
+    td.append(' ', marker);
+  }
+}
+
 const searchPrefix = (v: RoomsView) => v.el.search.value.trim();
 
 /** The API path of the page of rooms asked for now. */
@@ -151,14 +188,12 @@ function renderRooms(v: RoomsView): void {
   body.replaceChildren();
   for (const count of rooms) {
     const row = body.insertRow();
-    const link = document.createElement('a');
-    link.href = `#room/${encodeURIComponent(count.room)}`;
-    link.textContent = count.room;
-    cell(row, '', '').append(link);
+    roomCell(row, count);
     cell(row, String(count.sessions));
     cell(row, String(count.viewers));
     cell(row, String(count.visible), 'num wide');
     cell(row, String(count.peak.sessions), 'num wide');
+    busiestCell(row, count.busiest_address);
     cell(row, '', 'trend').append(sparkline(v.trends.get(count.room) ?? []));
   }
   el.noRooms.hidden = total > 0 || prefix !== '';
@@ -197,8 +232,28 @@ function wireRooms(v: RoomsView): void {
       download(
         'active-rooms.csv',
         toCsv(
-          ['room', 'sessions', 'viewers', 'visible', 'live_peak_sessions', 'at_utc'],
-          v.rooms.map((r) => [r.room, r.sessions, r.viewers, r.visible, r.peak.sessions, r.at]),
+          [
+            'room',
+            'sessions',
+            'viewers',
+            'visible',
+            'live_peak_sessions',
+            'at_utc',
+            'busiest_address_share_percent',
+            'busiest_address_sessions',
+            'busiest_address_concentrated',
+          ],
+          v.rooms.map((r) => [
+            r.room,
+            r.sessions,
+            r.viewers,
+            r.visible,
+            r.peak.sessions,
+            r.at,
+            sharePercent(r.busiest_address.share),
+            r.busiest_address.sessions,
+            String(r.busiest_address.concentrated),
+          ]),
         ),
       ),
     { signal },
