@@ -87,7 +87,7 @@ async function loadNaive(url: string, beats: Heartbeat[]) {
 async function loadHeadcount(urls: string[], cluster: boolean) {
   const client = createRedisClient({ urls, cluster, timeoutMs: 10_000 });
   await waitForReady(client, 10_000);
-  const store = new RedisPresenceStore(client, longTtlRules, prefix);
+  const store = new RedisPresenceStore(client, longTtlRules, prefix, 10_000);
   // The day's salt is the service's: both take it from the store.
   const hasher = new AddressHasher(store);
   await hasher.refresh();

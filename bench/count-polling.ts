@@ -251,7 +251,7 @@ export async function countPollingBench(options: CountPollingOptions): Promise<C
 
     const client = createRedisClient({ urls: [redis.url], cluster: false, timeoutMs: 10_000 });
     await waitForReady(client, 5_000);
-    const store = new RedisPresenceStore(client, longTtlRules, prefix);
+    const store = new RedisPresenceStore(client, longTtlRules, prefix, 10_000);
     try {
       for (let i = 0; i < pages; i += 2_000) {
         await Promise.all(

@@ -65,7 +65,7 @@ export async function roomSizeBench(log: (line: string) => void = console.log) {
   };
   try {
     await waitForReady(client, 5_000);
-    const store = new RedisPresenceStore(client, rules, 'hc');
+    const store = new RedisPresenceStore(client, rules, 'hc', 10_000);
     const rows: RoomSizeRow[] = [];
     let loaded = 0;
     for (const size of sizes) {

@@ -142,7 +142,7 @@ async function countGrowthBench(redisUrl: string, databaseUrl: string): Promise<
 
     const client = createRedisClient({ urls: [redisUrl], cluster: false, timeoutMs: 10_000 });
     await waitForReady(client, 5_000);
-    const store = new RedisPresenceStore(client, rules, prefix);
+    const store = new RedisPresenceStore(client, rules, prefix, 10_000);
 
     // Warm both up (JIT, connections, script cache).
     for (const base of [bare, service]) {

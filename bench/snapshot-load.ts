@@ -124,7 +124,7 @@ export async function snapshotLoadBench(options: SnapshotLoadOptions): Promise<S
   });
   try {
     await waitForReady(client, 10_000);
-    const store = new RedisPresenceStore(client, rules, prefix);
+    const store = new RedisPresenceStore(client, rules, prefix, 10_000);
     const base = `http://127.0.0.1:${options.port}`;
     await waitForHttp(`${base}/healthz`);
     await heartbeatWave(store, options.rooms, 1);

@@ -92,7 +92,7 @@ export async function snapshotBench(options: SnapshotBenchOptions): Promise<Snap
     timeoutMs: 10_000,
   });
   await waitForReady(client, 10_000);
-  const store = new RedisPresenceStore(client, rules, prefix);
+  const store = new RedisPresenceStore(client, rules, prefix, 10_000);
   const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: 'memory://',
