@@ -3,8 +3,7 @@
 // of a day is made by the first instance that asks and shared through the store (so that every
 // instance hashes an address alike), and it leaves the store the day after: a hash of last week
 // can no longer be matched to an address by anyone, the operator included.
-import { createHmac } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { hash } from 'node:crypto';
 import type { SaltSource } from './store.js';
 
 const DAY_MS = 86_400_000;
@@ -22,9 +21,6 @@ export interface AddressHasherOptions {
 
 export class AddressHasher {
   private readonly salts = new Map<string, string>();
-  /** An address repeats on every heartbeat of its pages: its hash is kept for the day. */
-  private readonly hashes = new LRUCache<string, string>({ max: 50_000 });
-  private hashesDay = '';
   /** The UTC day of the latest hash, and when it began (ms). */
   private day = '';
   private dayFrom = Number.NEGATIVE_INFINITY;
@@ -69,9 +65,10 @@ export class AddressHasher {
   }
 
   /**
-   * The address's hash for today: 16 characters of an HMAC-SHA-256 under the day's salt. Undefined
-   * while the day's salt is not in hand (the store was down since the day began): the heartbeat
-   * then counts for no address, and no cap applies to it.
+   * The address's hash for today: 16 base64url characters (96 bits) of the SHA-256 of the day's
+   * salt followed by the address, in one call (about 0.7 µs; a cache of hashes would cost more on
+   * a miss than it saves on a hit). Undefined while the day's salt is not in hand (the store was
+   * down since the day began): the heartbeat then counts for no address, and no cap applies to it.
    */
   hash(address: string): string | undefined {
     const now = this.clock();
@@ -90,15 +87,6 @@ export class AddressHasher {
       }
       return undefined;
     }
-    if (day !== this.hashesDay) {
-      this.hashes.clear();
-      this.hashesDay = day;
-    }
-    let hash = this.hashes.get(address);
-    if (hash === undefined) {
-      hash = createHmac('sha256', salt).update(address).digest('base64url').slice(0, 16);
-      this.hashes.set(address, hash);
-    }
-    return hash;
+    return hash('sha256', salt + address, 'base64url').slice(0, 16);
   }
 }
