@@ -1,8 +1,8 @@
 // Client addresses as the presence store sees them: hashed with a salt that changes every UTC day,
 // so that how concentrated a room is can be known without keeping an address anywhere. The salt
 // of a day is made by the first instance that asks and shared through the store (so that every
-// instance hashes an address alike), and it leaves the store the day after: a hash of last week
-// can no longer be matched to an address by anyone, the operator included.
+// instance hashes an address alike), and it leaves the store a day or two after its day: a hash
+// of last week can no longer be matched to an address by anyone, the operator included.
 import { hash } from 'node:crypto';
 import type { SaltSource } from './store.js';
 

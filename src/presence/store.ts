@@ -248,7 +248,8 @@ export interface ArchiveSource {
 export interface SaltSource {
   /**
    * The salt of a day ('2026-12-03'): made by the first instance that asks, random, kept in the
-   * store only until the day after it (never written anywhere else).
+   * store for three days from when it is made, which is at most a day ahead (never written
+   * anywhere else).
    */
   daySalt(day: string): Promise<string>;
 }
