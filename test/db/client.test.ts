@@ -74,6 +74,14 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
       `SELECT col_description('${database.schema}.snapshots'::regclass, 2) AS text`,
     );
     expect(comment?.text).toMatch(/^Start of the period/);
+    // Every webhook event type is named where analysts read the outbox.
+    const [types] = await database.query(
+      `SELECT col_description(attrelid, attnum) AS text FROM pg_attribute
+       WHERE attrelid = '${database.schema}.webhook_events'::regclass AND attname = 'type'`,
+    );
+    expect(types?.text).toBe(
+      'room.live, room.empty, room.peak, room.threshold or room.concentrated.',
+    );
   });
 
   it('has indexes for one room over a time range', async () => {
