@@ -13,6 +13,7 @@ import {
   browserAvailable,
   ensureClientBuilt,
   launchChromium,
+  logIn,
   type RunningApi,
   startApi,
   waitFor,
@@ -153,9 +154,7 @@ describe.skipIf(!browserAvailable)('the dashboard on rooms concentrated by clien
       viewport: { width: 1280, height: 720 },
     });
     const page = await context.newPage();
-    await page.goto(`${api.url}/dashboard`);
-    await page.fill('#token', adminToken);
-    await page.click('button[type="submit"]');
+    await logIn(page, api, adminToken);
     const shown = await waitFor('the five rooms', async () => {
       const rows = await roomsShown(page);
       return rows.length === 5 ? rows : undefined;
@@ -235,9 +234,7 @@ describe.skipIf(!browserAvailable)('the dashboard on rooms concentrated by clien
       viewport: { width: 1280, height: 720 },
     });
     const page = await context.newPage();
-    await page.goto(`${api.url}/dashboard`);
-    await page.fill('#token', adminToken);
-    await page.click('button[type="submit"]');
+    await logIn(page, api, adminToken);
     await page.locator('#rooms tbody tr').first().waitFor();
     // A round of arrivals every half poll: each room's trend moves, and so do its figures.
     for (let round = 0; round < arrivalRounds; round++) {
@@ -278,9 +275,7 @@ describe.skipIf(!browserAvailable)('the dashboard on rooms concentrated by clien
       hasTouch: true,
     });
     const page = await context.newPage();
-    await page.goto(`${api.url}/dashboard`);
-    await page.fill('#token', adminToken);
-    await page.click('button[type="submit"]');
+    await logIn(page, api, adminToken);
     const keynote = page.locator('#rooms tbody tr:nth-child(2)');
     await keynote.locator('td:first-child .concentrated').waitFor({ state: 'visible' });
     expect(await keynote.locator('td a').textContent()).toBe('launch-keynote');

@@ -15,6 +15,7 @@ import {
   browserAvailable,
   ensureClientBuilt,
   launchChromium,
+  logIn,
   type RunningApi,
   randomRoom,
   setVisibility,
@@ -84,13 +85,6 @@ async function downloadCsv(page: Page, what: string): Promise<string[][]> {
   const text = await readFile((await download.path())!, 'utf8');
   expect(text.endsWith('\r\n')).toBe(true);
   return parse(text, { relax_column_count: false }) as string[][];
-}
-
-async function logIn(page: Page, api: RunningApi, token: string): Promise<void> {
-  await page.goto(`${api.url}/dashboard`);
-  await page.locator('#login').waitFor({ state: 'visible' });
-  await page.fill('#token', token);
-  await page.click('button[type="submit"]');
 }
 
 async function openRoom(page: Page, api: RunningApi, room: string): Promise<void> {

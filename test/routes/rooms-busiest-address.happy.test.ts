@@ -61,9 +61,9 @@ describe.each([
   });
   afterAll(() => t?.close());
 
-  it('answers an empty list when no room is active', async (ctx) => {
+  it('answers an empty list when no room of the prefix is active', async (ctx) => {
     if (!t) return ctx.skip();
-    const page = await list(t.app);
+    const page = await list(t.app, 'prefix=nobody-');
     expect(page.rooms).toEqual([]);
     expect(page.total).toBe(0);
   });
@@ -109,13 +109,15 @@ describe.each([
 
   it('answers every room of the page with its own busiest address', async (ctx) => {
     if (!t) return ctx.skip();
-    const page = await list(t.app);
-    expect(page.total).toBe(4);
-    expect(page.rooms.map((r) => [r.room, r.busiest_address.concentrated])).toEqual([
-      ['shop:black-friday', false],
-      ['launch-keynote', true],
-      ['town-square', false],
-      ['town-hall', false],
+    await fill(t.app, 'page-spread', homes(7, 50));
+    await fill(t.app, 'page-office', [office, office, office, office, ...homes(1, 60)]);
+    await fill(t.app, 'page-small', [office, office]);
+    const page = await list(t.app, 'prefix=page-');
+    expect(page.total).toBe(3);
+    expect(page.rooms.map((r) => [r.room, r.busiest_address])).toEqual([
+      ['page-spread', { sessions: 1, share: 0.143, concentrated: false }],
+      ['page-office', { sessions: 4, share: 0.8, concentrated: true }],
+      ['page-small', { sessions: 2, share: 1, concentrated: false }],
     ]);
   });
 });

@@ -57,6 +57,14 @@ export function launchChromium(): Promise<Browser> {
  * A browser context that reads as a person's browser: headless Chromium says "HeadlessChrome" in
  * its User-Agent, which the API rightly takes for a bot and does not count.
  */
+/** Signs in to the dashboard with the admin token, as an operator does. */
+export async function logIn(page: Page, api: RunningApi, token: string): Promise<void> {
+  await page.goto(`${api.url}/dashboard`);
+  await page.locator('#login').waitFor({ state: 'visible' });
+  await page.fill('#token', token);
+  await page.click('button[type="submit"]');
+}
+
 export async function humanContext(browser: Browser): Promise<BrowserContext> {
   const probe = await browser.newPage();
   const userAgent = (await probe.evaluate(() => navigator.userAgent)).replace(
