@@ -59,7 +59,7 @@ export interface Heartbeat {
   stretch?: number | undefined;
   /**
    * The client address the heartbeat came from, hashed (never the address itself; see
-   * routes/address-hash.ts). A session counts for the address of its latest accepted heartbeat.
+   * presence/address-hash.ts). A session counts for the address of its latest accepted heartbeat.
    * Absent (code that embeds the store): the session counts for no address.
    */
   address?: string | undefined;

@@ -166,16 +166,18 @@ local function settleAddresses(visibleKey, hiddenKey, addressesKey, addressOfKey
     for i = 1, #gone, 1000 do
       local some = {unpack(gone, i, math.min(i + 999, #gone))}
       local addresses = redis.call('HMGET', addressOfKey, unpack(some))
+      local forgotten = {}
       for j = 1, #some do
         local session = some[j]
         if addresses[j] then
           local there = tonumber(redis.call('ZSCORE', sets[3 - s], session))
           if not there or there < now then
-            redis.call('HDEL', addressOfKey, session)
+            forgotten[#forgotten + 1] = session
             dropAddress(addressesKey, addresses[j])
           end
         end
       end
+      if #forgotten > 0 then redis.call('HDEL', addressOfKey, unpack(forgotten)) end
     end
     if trim and #gone > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ms(now)) end
   end
