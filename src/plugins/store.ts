@@ -111,6 +111,8 @@ function withDeadline(counter: PresenceCounter, timeoutMs: number): PresenceCoun
     counts: (rooms) => bound(counter.counts(rooms)),
     concentration: (rooms) => bound(counter.concentration(rooms)),
     listRooms: (query) => bound(counter.listRooms(query)),
+    viewers: (room, query) => bound(counter.viewers(room, query)),
+    onlineViewers: (room, ids) => bound(counter.onlineViewers(room, ids)),
     now: () => bound(counter.now()),
     ping: () => bound(counter.ping()),
   };

@@ -41,6 +41,9 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Cached
     // A page is read live, never from the cache: it decides which rooms to count at all.
     listRooms: (query) => counter.listRooms(query),
     concentration: (rooms) => counter.concentration(rooms),
+    // The list is read live: it is exact at its own time, like a page of rooms.
+    viewers: (room, query) => counter.viewers(room, query),
+    onlineViewers: (room, ids) => counter.onlineViewers(room, ids),
     now: () => counter.now(),
     ping: () => counter.ping(),
   };
@@ -56,6 +59,8 @@ function bound(counter: PresenceCounter): PresenceCounter {
     counts: (rooms) => counter.counts(rooms),
     concentration: (rooms) => counter.concentration(rooms),
     listRooms: (query) => counter.listRooms(query),
+    viewers: (room, query) => counter.viewers(room, query),
+    onlineViewers: (room, ids) => counter.onlineViewers(room, ids),
     now: () => counter.now(),
     ping: () => counter.ping(),
   };

@@ -4,6 +4,7 @@
 // count ever walks the members of a room.
 import { randomBytes } from 'node:crypto';
 import { Heap } from 'heap-js';
+import sortedBtree from 'sorted-btree';
 import { viewerMember } from './keys.js';
 import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
@@ -11,7 +12,9 @@ import type {
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
+  ListedViewer,
   LivePeriodReading,
+  OnlineViewers,
   PeriodAccumulators,
   PresenceRules,
   PresenceStore,
@@ -20,8 +23,35 @@ import type {
   RoomsOrder,
   RoomsPage,
   RoomsQuery,
+  ViewerPosition,
+  ViewersPage,
+  ViewersQuery,
 } from './store.js';
 import { maxStretch } from './store.js';
+
+// sorted-btree is CommonJS with its class as exports.default: Node.js imports the exports object as
+// the default, esbuild and Vite the class itself.
+type BTreeClass = typeof sortedBtree.default;
+const BTree: BTreeClass = sortedBtree.default ?? (sortedBtree as unknown as BTreeClass);
+
+/** List order: since, then id. */
+const byPosition = (a: ViewerPosition, b: ViewerPosition) =>
+  a.since - b.since || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** An online viewer: its sessions, and what the latest heartbeat that named it said of it. */
+interface Viewer {
+  /** Online sessions (never 0). */
+  sessions: number;
+  /** Online sessions in the foreground. */
+  visible: number;
+  /** When its current online stretch began, store time ms. */
+  since: number;
+  name: string | undefined;
+  listed: boolean;
+}
+
+/** What a heartbeat said of its viewer. */
+type Said = Pick<Viewer, 'name' | 'listed'>;
 
 interface Session {
   state: 'visible' | 'hidden';
@@ -85,8 +115,12 @@ interface Live extends Peaks {
 class Room {
   /** Online sessions only: expired ones leave through the heap. */
   readonly sessions = new Map<string, Session>();
-  /** Viewer → number of its online sessions (never 0). */
-  readonly viewers = new Map<string, number>();
+  /** Online viewers. */
+  readonly viewers = new Map<string, Viewer>();
+  /** The listed online viewers in list order, so that a page costs O(log n + limit). */
+  readonly listed = new BTree<ViewerPosition, true>(undefined, byPosition);
+  /** Online viewers that asked not to be listed. */
+  hidden = 0;
   readonly addresses = new AddressTally();
   private readonly deadlines = new Heap<{ deadline: number; session: string }>(
     (a, b) => a.deadline - b.deadline,
@@ -114,23 +148,63 @@ class Room {
     }
   }
 
-  private remove(id: string, s: Session) {
+  /** Takes the session offline; its viewer goes offline with its last session, unless it stays. */
+  private remove(id: string, s: Session, viewerStays = false) {
     this.sessions.delete(id);
     if (s.state === 'visible') this.visible--;
-    const left = (this.viewers.get(s.viewer) ?? 1) - 1;
-    if (left > 0) this.viewers.set(s.viewer, left);
-    else this.viewers.delete(s.viewer);
+    const viewer = this.viewers.get(s.viewer)!;
+    viewer.sessions--;
+    if (s.state === 'visible') viewer.visible--;
+    if (viewer.sessions === 0 && !viewerStays) this.forgetViewer(s.viewer, viewer);
     if (s.address !== undefined) this.addresses.remove(s.address);
   }
 
-  put(id: string, session: Session) {
+  private forgetViewer(id: string, viewer: Viewer) {
+    this.viewers.delete(id);
+    if (viewer.listed) this.listed.delete({ since: viewer.since, id });
+    else this.hidden--;
+  }
+
+  /**
+   * Puts the session online (again, with what changed). A heartbeat says what it says of its
+   * viewer (`said`), which then holds: the latest heartbeat naming a viewer decides; a leave says
+   * nothing.
+   */
+  put(id: string, session: Session, now: number, said?: Said) {
     const previous = this.sessions.get(id);
-    if (previous) this.remove(id, previous);
+    if (previous) this.remove(id, previous, previous.viewer === session.viewer);
     this.sessions.set(id, session);
     if (session.state === 'visible') this.visible++;
-    this.viewers.set(session.viewer, (this.viewers.get(session.viewer) ?? 0) + 1);
+    let viewer = this.viewers.get(session.viewer);
+    if (!viewer) {
+      viewer = { sessions: 0, visible: 0, since: now, name: undefined, listed: false };
+      this.viewers.set(session.viewer, viewer);
+      this.hidden++;
+    }
+    viewer.sessions++;
+    if (session.state === 'visible') viewer.visible++;
+    if (said) this.say(session.viewer, viewer, said);
     if (session.address !== undefined) this.addresses.add(session.address);
     this.deadlines.push({ deadline: session.deadline, session: id });
+  }
+
+  private say(id: string, viewer: Viewer, said: Said) {
+    viewer.name = said.name;
+    if (said.listed === viewer.listed) return;
+    viewer.listed = said.listed;
+    const position = { since: viewer.since, id };
+    if (said.listed) {
+      this.listed.set(position, true);
+      this.hidden--;
+    } else {
+      this.listed.delete(position);
+      this.hidden++;
+    }
+  }
+
+  entry(id: string): ListedViewer {
+    const { name, since, visible, sessions } = this.viewers.get(id)!;
+    return { id, name: name ?? null, since, visible: visible > 0, tabs: sessions };
   }
 
   tally() {
@@ -231,7 +305,7 @@ export class MemoryPresenceStore implements PresenceStore {
     if (
       cap !== undefined &&
       previous?.viewer !== viewer &&
-      (room?.viewers.get(viewer) ?? 0) >= cap
+      (room?.viewers.get(viewer)?.sessions ?? 0) >= cap
     ) {
       return { accepted: false, reason: 'too_many_sessions', retryAfterMs: interval, at: now };
     }
@@ -272,7 +346,8 @@ export class MemoryPresenceStore implements PresenceStore {
     const stretch = Math.max(hb.stretch ?? 1, sizeStretch);
     const ttlMs = (visible ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
     const deadline = now + ttlMs;
-    room.put(hb.session, { state: hb.state, viewer, deadline, lastBeat: now, address: hb.address });
+    const session = { state: hb.state, viewer, deadline, lastBeat: now, address: hb.address };
+    room.put(hb.session, session, now, { name: hb.name, listed: hb.listed !== false });
     if (previous?.viewer !== viewer) live.uniques.add(viewer);
     const joined = previous === undefined;
     if (joined) {
@@ -293,7 +368,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const session = room?.sessions.get(sessionId);
     if (!room || !session) return { left: false, at: now };
     const deadline = Math.min(session.deadline, now + this.rules.leaveGraceMs);
-    room.put(sessionId, { ...session, deadline, lastBeat: null });
+    room.put(sessionId, { ...session, deadline, lastBeat: null }, now);
     return { left: true, at: now };
   }
 
@@ -329,6 +404,33 @@ export class MemoryPresenceStore implements PresenceStore {
       concentration.set(id, { sessions, busiestAddress: room?.addresses.busiest ?? 0, at: now });
     }
     return concentration;
+  }
+
+  async viewers(roomId: string, { limit, after }: ViewersQuery): Promise<ViewersPage> {
+    const now = this.clock();
+    const room = this.room(roomId, now);
+    const viewers: ListedViewer[] = [];
+    let next: ViewerPosition | null = null;
+    if (room) {
+      for (const [position] of room.listed.entries(after ?? undefined)) {
+        if (after && byPosition(position, after) === 0) continue;
+        if (viewers.length === limit) {
+          next = viewers.at(-1)!;
+          break;
+        }
+        viewers.push(room.entry(position.id));
+      }
+    }
+    const page = next ? { since: next.since, id: next.id } : null;
+    const total = room?.viewers.size ?? 0;
+    return { viewers, hidden: room?.hidden ?? 0, total, next: page, at: now };
+  }
+
+  async onlineViewers(roomId: string, ids: readonly string[]): Promise<OnlineViewers> {
+    const now = this.clock();
+    const room = this.room(roomId, now);
+    const online = [...new Set(ids)].filter((id) => room?.viewers.get(id)?.listed === true);
+    return { online, at: now };
   }
 
   /** Every room is in memory: one scan that keeps the first offset + limit, no sort of them all. */

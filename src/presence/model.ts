@@ -7,12 +7,17 @@ import type {
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
+  ListedViewer,
   LivePeriodReading,
+  OnlineViewers,
   PeriodAccumulators,
   PresenceRules,
   RoomCount,
   RoomReading,
   SessionState,
+  ViewerPosition,
+  ViewersPage,
+  ViewersQuery,
 } from './store.js';
 import { maxStretch } from './store.js';
 
@@ -26,6 +31,24 @@ interface ModelSession {
   lastBeat: number | null;
   /** The (hashed) client address of its latest accepted heartbeat, if it named one. */
   address: string | undefined;
+  /** Every stretch of time the session was online for one viewer, oldest first (see Span). */
+  spans: Span[];
+}
+
+/**
+ * A stretch in which a session was online for one viewer: from the heartbeat that began it to the
+ * deadline it holds now (inclusive), or to the heartbeat that named another viewer. Heartbeats of
+ * one millisecond come one after another, so an instant is a time and the order of the heartbeat
+ * within it. It keeps what the latest heartbeat within it said of the viewer, and when that came.
+ */
+interface Span {
+  viewer: string;
+  from: Instant;
+  until: Instant;
+  /** Order of the latest accepted heartbeat within the span, among all of the model's. */
+  beat: number;
+  name: string | undefined;
+  listed: boolean;
 }
 
 interface ModelRoom {
@@ -39,6 +62,8 @@ export class PresenceModel {
   private readonly rooms = new Map<string, ModelRoom>();
   /** What the archive has not finished with, per room (see the archive half below). */
   private readonly logs = new Map<string, RoomLog>();
+  /** Accepted heartbeats so far: orders the spans' latest heartbeats. */
+  private beats = 0;
 
   constructor(private readonly rules: PresenceRules) {}
 
@@ -94,12 +119,23 @@ export class PresenceModel {
     const stretch = Math.max(hb.stretch ?? 1, this.sizeStretch(sessionsBefore));
     const ttlMs =
       (hb.state === 'visible' ? this.rules.visibleTtlMs : this.rules.hiddenTtlMs) * stretch;
+    const spans = previous?.spans ?? [];
+    const span = spans.at(-1);
+    const said = { beat: ++this.beats, name: hb.name, listed: hb.listed !== false };
+    const until = { at: now + ttlMs, beat: Number.POSITIVE_INFINITY };
+    if (online && previous!.viewer === viewer) Object.assign(span!, { until }, said);
+    else {
+      // A session that names another viewer is its old viewer's until this heartbeat.
+      if (online) span!.until = { at: now, beat: said.beat };
+      spans.push({ viewer, from: { at: now, beat: said.beat }, until, ...said });
+    }
     r.sessions.set(hb.session, {
       deadline: now + ttlMs,
       state: hb.state,
       viewer,
       lastBeat: now,
       address: hb.address,
+      spans,
     });
     const { sessions, viewers } = this.tally(r, now);
     this.logBeat(hb.room, {
@@ -125,6 +161,7 @@ export class PresenceModel {
     const session = this.rooms.get(roomId)?.sessions.get(sessionId);
     if (!session || !isOnline(session, now)) return { left: false, at: now };
     session.deadline = Math.min(session.deadline, now + this.rules.leaveGraceMs);
+    session.spans.at(-1)!.until = { at: session.deadline, beat: Number.POSITIVE_INFINITY };
     session.lastBeat = null;
     this.logLeave(roomId, now, sessionId, session.deadline);
     return { left: true, at: now };
@@ -156,6 +193,52 @@ export class PresenceModel {
     const room = this.rooms.get(roomId);
     const { sessions } = this.tally(room, now);
     return { sessions, busiestAddress: this.busiestAddress(room, now), at: now };
+  }
+
+  // The online list (SPEC 9). Every answer is figured from the sessions' spans at the time asked.
+
+  /** Online viewers of the room at now, with what the list says of each and whether listed. */
+  private listEntries(room: ModelRoom | undefined, now: number) {
+    const sessions = room ? [...room.sessions.entries()] : [];
+    const spans = sessions.flatMap(([, s]) => s.spans);
+    const viewers = new Set(room ? this.online(room, now).map((s) => s.viewer) : []);
+    return [...viewers].map((id) => {
+      const own = spans.filter((span) => span.viewer === id);
+      const tabs = sessions.filter(([, s]) => isOnline(s, now) && s.viewer === id);
+      const latest = own.reduce((a, b) => (b.beat > a.beat ? b : a));
+      const entry: ListedViewer = {
+        id,
+        name: latest.name ?? null,
+        since: stretchStart(own),
+        visible: tabs.some(([, s]) => s.state === 'visible'),
+        tabs: tabs.length,
+      };
+      return { entry, listed: latest.listed };
+    });
+  }
+
+  viewers(now: number, roomId: string, query: ViewersQuery): ViewersPage {
+    const all = this.listEntries(this.rooms.get(roomId), now);
+    const listed = all
+      .filter((v) => v.listed)
+      .map((v) => v.entry)
+      .sort(byPosition)
+      .filter((v) => query.after === null || byPosition(v, query.after) > 0);
+    const page = listed.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      viewers: page,
+      hidden: all.filter((v) => !v.listed).length,
+      total: all.length,
+      next: listed.length > page.length && last ? { since: last.since, id: last.id } : null,
+      at: now,
+    };
+  }
+
+  onlineViewers(now: number, roomId: string, ids: readonly string[]): OnlineViewers {
+    const listed = this.listEntries(this.rooms.get(roomId), now).filter((v) => v.listed);
+    const here = new Set(listed.map((v) => v.entry.id));
+    return { online: [...new Set(ids)].filter((id) => here.has(id)), at: now };
   }
 
   // The archive half. Each room keeps a log of what happened in it, from its first heartbeat until
@@ -226,6 +309,34 @@ export class PresenceModel {
     if (nothingSince && liveStarts(log.entries).every((i) => log.archived.has(log.entries[i]!.at)))
       this.logs.delete(reading.room);
   }
+}
+
+/** List order: since, then id. */
+const byPosition = (a: ViewerPosition, b: ViewerPosition) =>
+  a.since - b.since || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A moment: a store time (ms), and the order of a heartbeat within it (Infinity: its end). */
+interface Instant {
+  at: number;
+  beat: number;
+}
+
+const later = (a: Instant, b: Instant) => a.at > b.at || (a.at === b.at && a.beat > b.beat);
+
+/**
+ * When the viewer's current online stretch began: the start of the earliest span that reaches the
+ * latest one through spans each beginning before the one before it ended (a span that begins
+ * after every earlier one ended starts a new stretch). Every span has begun by now.
+ */
+function stretchStart(spans: Span[]): number {
+  const sorted = [...spans].sort((a, b) => (later(a.from, b.from) ? 1 : -1));
+  let start = sorted[0]!.from;
+  let reach = sorted[0]!.until;
+  for (const span of sorted) {
+    if (later(span.from, reach)) start = span.from;
+    if (later(span.from, reach) || later(span.until, reach)) reach = span.until;
+  }
+  return start.at;
 }
 
 /** An accepted heartbeat: the counts right after it, and the deadline it gave its session. */

@@ -12,15 +12,25 @@ import {
 } from './heartbeat-batches.js';
 import { roomIndexKey, roomKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
-import { parseConcentration, parseCount, parseHeartbeats, parseLeave } from './replies.js';
-import { countKeys, heartbeatsRequest } from './scripts.js';
+import {
+  parseConcentration,
+  parseCount,
+  parseHeartbeats,
+  parseLeave,
+  parseOnlineViewers,
+  parseViewers,
+} from './replies.js';
+import { countKeys, heartbeatsRequest, listPosition } from './scripts.js';
 import type {
   AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
+  OnlineViewers,
   PresenceRules,
   RoomCount,
+  ViewersPage,
+  ViewersQuery,
 } from './store.js';
 import { guard } from './unavailable.js';
 
@@ -95,6 +105,21 @@ export class RedisCounting {
 
   count(room: string): Promise<RoomCount> {
     return guard(async () => parseCount(await this.redis.hcCount(...countKeys(this.prefix, room))));
+  }
+
+  viewers(room: string, { limit, after }: ViewersQuery): Promise<ViewersPage> {
+    const { base } = roomKeys(this.prefix, room);
+    return guard(async () =>
+      parseViewers(await this.redis.hcViewers(base, listPosition(after), limit)),
+    );
+  }
+
+  onlineViewers(room: string, ids: readonly string[]): Promise<OnlineViewers> {
+    const unique = [...new Set(ids)];
+    const { base } = roomKeys(this.prefix, room);
+    return guard(async () =>
+      parseOnlineViewers(await this.redis.hcOnlineViewers(base, ...unique), unique),
+    );
   }
 
   /** One call per room (the dashboard's page of rooms), in parallel. */

@@ -15,12 +15,15 @@ import type {
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
+  OnlineViewers,
   PresenceRules,
   PresenceStore,
   RoomCount,
   RoomReading,
   RoomsPage,
   RoomsQuery,
+  ViewersPage,
+  ViewersQuery,
 } from './store.js';
 import { guard } from './unavailable.js';
 
@@ -69,6 +72,14 @@ export class RedisPresenceStore implements PresenceStore {
 
   concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>> {
     return this.counting.concentration(rooms);
+  }
+
+  viewers(room: string, query: ViewersQuery): Promise<ViewersPage> {
+    return this.counting.viewers(room, query);
+  }
+
+  onlineViewers(room: string, ids: readonly string[]): Promise<OnlineViewers> {
+    return this.counting.onlineViewers(room, ids);
   }
 
   listRooms(query: RoomsQuery): Promise<RoomsPage> {

@@ -4,10 +4,13 @@ import type {
   AddressConcentration,
   HeartbeatOutcome,
   LeaveOutcome,
+  ListedViewer,
   LivePeriodReading,
+  OnlineViewers,
   PeriodAccumulators,
   RoomCount,
   RoomReading,
+  ViewersPage,
 } from './store.js';
 
 type Flat = (string | number)[];
@@ -233,4 +236,39 @@ export function parseForgotten(
 /** The argument of commit-rooms.lua for one reading. */
 export function commitPayload(reading: RoomReading): string {
   return JSON.stringify([reading.at, reading.closed.map((c) => c.start), reading.sessions]);
+}
+
+/** The fields of each viewer in a reply of viewers-1.lua, after the page's own four. */
+const listedFields = 5;
+
+/** viewers-1.lua: {now, online, hidden, next position, then id, since, said, visible, tabs each}. */
+export function parseViewers(reply: readonly (string | number)[]): ViewersPage {
+  const viewers: ListedViewer[] = [];
+  for (let i = 4; i < reply.length; i += listedFields) {
+    const said = String(reply[i + 2]);
+    viewers.push({
+      id: String(reply[i]),
+      name: said.length > 1 ? said.slice(1) : null,
+      since: Number(reply[i + 1]),
+      visible: Number(reply[i + 3]) === 1,
+      tabs: Number(reply[i + 4]),
+    });
+  }
+  const next = String(reply[3]);
+  const bar = next.indexOf('|');
+  return {
+    viewers,
+    total: Number(reply[1]),
+    hidden: Number(reply[2]),
+    next: next === '' ? null : { since: Number(next.slice(0, bar)), id: next.slice(bar + 1) },
+    at: Number(reply[0]),
+  };
+}
+
+/** online-viewers-1.lua: {now, then 1 or 0 per id asked}. */
+export function parseOnlineViewers(
+  reply: readonly number[],
+  ids: readonly string[],
+): OnlineViewers {
+  return { online: ids.filter((_, i) => Number(reply[i + 1]) === 1), at: Number(reply[0]) };
 }

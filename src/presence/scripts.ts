@@ -8,7 +8,7 @@ import type { HeartbeatCall } from './heartbeat-batches.js';
 import { roomKeys, viewerMember } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { commitPayload } from './replies.js';
-import type { PresenceRules, RoomReading } from './store.js';
+import type { Heartbeat, PresenceRules, RoomReading, ViewerPosition } from './store.js';
 
 // Scripts live in src/presence/lua; this path resolves from src/ and from dist/ alike.
 const luaDir = fileURLToPath(new URL('../../src/presence/lua/', import.meta.url));
@@ -25,6 +25,8 @@ declare module 'ioredis' {
     hcLeave(base: string, session: string, graceMs: number): Result<number[], Context>;
     hcCount(...keys: string[]): Result<number[], Context>;
     hcConcentration(base: string): Result<number[], Context>;
+    hcViewers(base: string, position: string, limit: number): Result<(string | number)[], Context>;
+    hcOnlineViewers(base: string, ...ids: string[]): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<string, Context>;
     hcReadRoom(...keys: string[]): Result<string, Context>;
     hcCommit(numberOfKeys: number, ...keysAndArgs: string[]): Result<number[], Context>;
@@ -55,6 +57,8 @@ export function defineScripts(redis: RedisClient): void {
   redis.defineCommand('hcLeave', { numberOfKeys: 1, lua: withLib('leave-1.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
   redis.defineCommand('hcConcentration', { numberOfKeys: 1, lua: withLib('concentration-1.lua') });
+  redis.defineCommand('hcViewers', { numberOfKeys: 1, lua: withLib('viewers-1.lua') });
+  redis.defineCommand('hcOnlineViewers', { numberOfKeys: 1, lua: withLib('online-viewers-1.lua') });
   // Any number of rooms, 10 keys each: the caller passes the number of keys first.
   redis.defineCommand('hcRead', { lua: withLib('read-rooms.lua') });
   redis.defineCommand('hcCommit', { lua: withLib('commit-rooms.lua') });
@@ -102,11 +106,19 @@ export function heartbeatsRequest(
         // mode: state, stretch, the most sessions the viewer may hold (0: no limit)
         `${hb.state === 'visible' ? 'v' : 'h'}${hb.stretch ?? 1}${hb.limitViewerSessions ? maxViewerSessions : 0}`,
         hb.address ?? '',
+        said(hb),
       );
     }
   }
   return { keys, args };
 }
+
+/** What a heartbeat says of its viewer, as lib.lua keeps it: '+' listed or '-', then the name. */
+const said = (hb: Heartbeat) => `${hb.listed === false ? '-' : '+'}${hb.name ?? ''}`;
+
+/** A position in the online list as viewers-1.lua orders it: since (13 digits), '|', the id. */
+export const listPosition = (p: ViewerPosition | null) =>
+  p === null ? '' : `${String(p.since).padStart(13, '0')}|${p.id}`;
 
 /** count-4.lua */
 export function countKeys(prefix: string, room: string): string[] {

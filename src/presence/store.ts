@@ -63,6 +63,64 @@ export interface Heartbeat {
    * Absent (code that embeds the store): the session counts for no address.
    */
   address?: string | undefined;
+  /**
+   * The viewer's display name, from its presence token's `name` claim (plain text, at most 64
+   * characters). The latest accepted heartbeat that names a viewer decides its name and whether it
+   * is listed, as the latest heartbeat of a session decides its viewer.
+   */
+  name?: string | undefined;
+  /** False: the viewer appears offline (counted, never listed). Absent: listed. */
+  listed?: boolean | undefined;
+}
+
+/** Where a page of the online list ends: the last viewer it held, in list order. */
+export interface ViewerPosition {
+  /** Store time (epoch ms) the viewer's online stretch began. */
+  since: number;
+  id: string;
+}
+
+/** One page of the online list (GET /v1/rooms/:room/viewers). */
+export interface ViewersQuery {
+  /** At most this many viewers (1-100). */
+  limit: number;
+  /** Only viewers after this one in list order (since, then id); null for the first page. */
+  after: ViewerPosition | null;
+}
+
+/** An online viewer as the list shows it. */
+export interface ListedViewer {
+  /** The viewer id, or `~<session>` for a session that named none. */
+  id: string;
+  /** Display name from the latest token naming the viewer; null when none said one. */
+  name: string | null;
+  /** Store time (epoch ms) the viewer's current online stretch began. */
+  since: number;
+  /** Whether any of its online sessions is in the foreground. */
+  visible: boolean;
+  /** Its online sessions. */
+  tabs: number;
+}
+
+export interface ViewersPage {
+  /** Listed online viewers after the query's position, by since then id. */
+  viewers: ListedViewer[];
+  /** Online viewers that asked not to be listed. */
+  hidden: number;
+  /** Online viewers, listed or not: the count's viewers at the same instant. */
+  total: number;
+  /** The position to ask for the next page; null when no listed viewer follows this page. */
+  next: ViewerPosition | null;
+  /** Store time of the reading, epoch ms. */
+  at: number;
+}
+
+/** Which of the viewers asked for are online and listed (a hidden viewer reads as offline). */
+export interface OnlineViewers {
+  /** In the order asked, each once. */
+  online: string[];
+  /** Store time of the reading, epoch ms. */
+  at: number;
 }
 
 export interface Peak {
@@ -215,6 +273,13 @@ export interface PresenceCounter {
    * cost that does not grow with the room (for the dashboard; never on a page's path).
    */
   concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>>;
+  /**
+   * One page of the room's online list, at a cost that grows with the limit (and the log of the
+   * room's size), never with the room: every figure exact at one store time.
+   */
+  viewers(room: string, query: ViewersQuery): Promise<ViewersPage>;
+  /** Which of at most 100 viewers are online and listed, at one store time. */
+  onlineViewers(room: string, ids: readonly string[]): Promise<OnlineViewers>;
   /** One page of the active rooms, at a cost that grows with offset + limit, not with rooms. */
   listRooms(query: RoomsQuery): Promise<RoomsPage>;
   /** Store time, epoch ms. */

@@ -14,6 +14,8 @@ import type {
   RoomCount,
   RoomReading,
   SessionState,
+  ViewerPosition,
+  ViewersQuery,
 } from '../../src/presence/store.js';
 import { longRuns } from '../support/long-runs.js';
 import { openStore, type StoreKind, storeKinds } from '../support/stores.js';
@@ -52,6 +54,20 @@ const VIEWERS = [undefined, 'ada', 'bob', 'sess-aaaaaaaa'];
 const ENTRIES = [undefined, 'home', 'search'];
 /** Hashed client addresses, as the route passes them; absent for code that embeds the store. */
 const ADDRESSES = [undefined, 'addr-one', 'addr-two', 'addr-two'];
+/** What a presence token says of its viewer: a name or none, listed or appearing offline. */
+const SAYINGS: Said[] = [
+  {},
+  {},
+  { name: 'Ada' },
+  { name: 'Bob <b>|' },
+  { listed: false },
+  { name: 'Ada', listed: false },
+];
+
+interface Said {
+  name?: string;
+  listed?: boolean;
+}
 
 interface Real {
   store: PresenceStore;
@@ -93,6 +109,7 @@ class HeartbeatCommand implements Command {
     readonly limitViewerSessions: boolean,
     readonly stretch: number,
     readonly address: string | undefined,
+    readonly said: Said,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
@@ -105,6 +122,7 @@ class HeartbeatCommand implements Command {
       limitViewerSessions: this.limitViewerSessions,
       stretch: this.stretch,
       address: this.address,
+      ...this.said,
     };
     const got = await r.store.heartbeat(hb);
     expect(got).toEqual(m.model.heartbeat(got.at, hb));
@@ -114,7 +132,7 @@ class HeartbeatCommand implements Command {
     }
   }
   toString = () =>
-    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch}, ${this.address})`;
+    `heartbeat(${this.room}, ${this.session}, ${this.viewer}, ${this.state}, ${this.entry}, ${this.limitViewerSessions}, ×${this.stretch}, ${this.address}, ${JSON.stringify(this.said)})`;
 }
 
 /**
@@ -135,6 +153,7 @@ class BurstCommand implements Command {
       limitViewerSessions: b.limitViewerSessions,
       stretch: b.stretch,
       address: b.address,
+      ...b.said,
     }));
     const got = await Promise.all(sent.map((hb) => r.store.heartbeat(hb)));
     // Calls for different rooms may run at different times (on Cluster, one call per slot): the
@@ -187,6 +206,39 @@ class ConcentrationCommand implements Command {
     }
   }
   toString = () => 'concentration()';
+}
+
+/**
+ * The whole online list, a page at a time (the pages are read at different times, each checked
+ * against the model at its own), then the green dots of every viewer id a run uses.
+ */
+class ViewersCommand implements Command {
+  constructor(
+    readonly room: number,
+    readonly limit: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const room = r.rooms[this.room]!;
+    let after: ViewerPosition | null = null;
+    for (let page = 0; page < 10; page++) {
+      const query: ViewersQuery = { limit: this.limit, after };
+      const got = await r.store.viewers(room, query);
+      expect(got.hidden).toBeLessThanOrEqual(got.total);
+      expect(got.viewers.length).toBeLessThanOrEqual(Math.min(this.limit, got.total - got.hidden));
+      for (const v of got.viewers) {
+        expect(v.tabs).toBeGreaterThanOrEqual(1);
+        expect(v.since).toBeLessThanOrEqual(got.at);
+      }
+      expect(got).toEqual(m.model.viewers(got.at, room, query));
+      if (got.next === null) break;
+      after = got.next;
+    }
+    const ids = [...VIEWERS.map((v) => v ?? 'nobody'), ...SESSIONS.map((s) => `~${s}`)];
+    const online = await r.store.onlineViewers(room, ids);
+    expect(online).toEqual(m.model.onlineViewers(online.at, room, ids));
+  }
+  toString = () => `viewers(${this.room}, ${this.limit})`;
 }
 
 /** What every reading must say whatever came before it (viewers ≤ sessions at every moment). */
@@ -339,8 +391,12 @@ const heartbeats = fc
       { weight: 1, arbitrary: fc.constantFrom(2, 3) },
     ),
     fc.constantFrom(...ADDRESSES),
+    fc.constantFrom(...SAYINGS),
   )
-  .map(([ro, s, v, st, e, limit, k, a]) => new HeartbeatCommand(ro, s, v, st, e, limit, k, a));
+  .map(
+    ([ro, s, v, st, e, limit, k, a, said]) =>
+      new HeartbeatCommand(ro, s, v, st, e, limit, k, a, said),
+  );
 
 const commands = [
   heartbeats,
@@ -349,6 +405,9 @@ const commands = [
   fc.tuple(room, session).map(([ro, s]) => new LeaveCommand(ro, s)),
   room.map((ro) => new CountCommand(ro)),
   fc.constant(new ConcentrationCommand()),
+  fc
+    .tuple(room, fc.integer({ min: 1, max: 3 }))
+    .map(([ro, limit]) => new ViewersCommand(ro, limit)),
   fc.constant(new ReadCommand()),
   fc.constant(new CommitCommand()),
   fc.constant(new LateCommitCommand()),

@@ -29,7 +29,10 @@ local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingK
   -- A room with sessions online at the reading had its live period open: it stays.
   if reading[3] > 0 or (tonumber(period[2]) or 0) > 0 then return 0 end
   if redis.call('EXISTS', liveKey, closedKey, pendingKey) == 0 then
-    redis.call('DEL', visibleKey, hiddenKey, viewersKey, periodKey, uniquesKey, addressesKey, addressOfKey)
+    -- The online list's keys are named from the room's key base, as in heartbeats.lua.
+    local base = string.sub(visibleKey, 1, -1 - #ROOM_KEYS.visible)
+    redis.call('DEL', visibleKey, hiddenKey, viewersKey, periodKey, uniquesKey, addressesKey, addressOfKey,
+      base .. ROOM_KEYS.listed, base .. ROOM_KEYS.hiddenViewers, base .. ROOM_KEYS.viewerInfo)
     return 1
   end
   return 0

@@ -5,9 +5,10 @@
   event-loop tick in one call (on Redis Cluster, one call per hash slot), so that Redis's cost per
   call and each room's counting are paid once per room and tick, not once per heartbeat.
 
-  A refresh (a heartbeat of an online session in the same state, with the same viewer and client
-  address) costs one SET … GET and two ZADDs (and an EXISTS for the viewer's tabs); everything else
-  is per room and call, or only for joins and changes.
+  A refresh (a heartbeat of an online session in the same state, with the same viewer, client
+  address and claims) costs one SET … GET and two ZADDs (and an EXISTS for the viewer's tabs; a
+  ZADD more for a viewer appearing offline); everything else is per room and call, or only for
+  joins and changes.
 
   Input, one key per room: its key base; the script names the room's keys from it (ROOM_KEYS in
   lib.lua), all in the base's hash slot:
@@ -23,6 +24,9 @@
                                   (n is at most the earliest deadline of an online session)
       x addresses                 zset: hashed client address -> its online sessions
       z address of                hash: session -> its address (sessions that named one)
+      o listed viewers            zset of '<since>|<viewer>', scores 0 (the online list; lib.lua)
+      q hidden viewers            zset: viewer -> its deadline, for viewers appearing offline
+      i viewer info               hash: viewer -> since, its one tab, what it said (lib.lua)
       s:<session> session key     string: see sessionValue in lib.lua; expires KEY_SLACK_MS
                                   after the deadline
 
@@ -36,7 +40,7 @@
                                   sessions of the room is refused; 0 for no limit
     then for each room:
       heartbeats                  how many of the room's heartbeats follow
-      then 5 per heartbeat:
+      then 6 per heartbeat:
         session id
         viewer member             the viewer, or '~' .. session
         entry                     '' when none
@@ -45,6 +49,8 @@
                                   then the most online sessions its viewer may hold (signed
                                   rooms; 0 for no limit), e.g. 'v10' or 'h32'
         address                   the hashed client address, '' when none
+        said                      what it says of its viewer: '+' listed or '-' appearing
+                                  offline, then the display name ('' for none)
 
   Output: {now ms, then 3 per heartbeat, in the order given}:
     accepted: sessions, viewers, joined (0|1) + 2 * created (0|1) + 4 * stretch (1-9)
@@ -150,7 +156,7 @@ local function startLivePeriod(room)
   redis.call('HSET', live, 'start', nowMs, 'ps', 0, 'pst', nowMs, 'pv', 0, 'pvt', nowMs, 'j', 0)
 end
 
-local function beat(room, session, viewer, entry, mode, address)
+local function beat(room, session, viewer, entry, mode, address, said)
   local state = string.sub(mode, 1, 1)
   local stretch = tonumber(string.sub(mode, 2, 2))
   local maxSessions = tonumber(string.sub(mode, 3))
@@ -170,11 +176,11 @@ local function beat(room, session, viewer, entry, mode, address)
   -- The session's new value goes in with the call that reads what its latest heartbeat or leave
   -- left there; a refused heartbeat puts that back (rare: a page that beats too fast, a viewer or
   -- an address with all the sessions it may hold). Online while that deadline is not past.
-  local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer, address), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
-  local previousState, previousStretch, previousViewer, hasLeft, previousDeadline, previousAddress
+  local value = redis.call('SET', sessionKey, sessionValue(state, stretch, deadline, viewer, address, said), 'PX', ttlMs + KEY_SLACK_MS, 'GET')
+  local previousState, previousStretch, previousViewer, hasLeft, previousDeadline, previousAddress, previousSaid
   if value then
     local flag
-    flag, previousStretch, previousDeadline, previousViewer, previousAddress = parseSession(value)
+    flag, previousStretch, previousDeadline, previousViewer, previousAddress, previousSaid = parseSession(value)
     previousState = string.lower(flag)
     hasLeft = flag ~= previousState
     if not previousDeadline then
@@ -223,6 +229,7 @@ local function beat(room, session, viewer, entry, mode, address)
     if not room.trimmed and nowMs % 4 == 0 then
       redis.call('ZREMRANGEBYSCORE', room.visible, '-inf', '(' .. nowMs)
       redis.call('ZREMRANGEBYSCORE', room.hidden, '-inf', '(' .. nowMs)
+      forgetExpiredViewers(room.viewers, roomKey(room, 'listed'), roomKey(room, 'hiddenViewers'), roomKey(room, 'viewerInfo'), now)
       redis.call('ZREMRANGEBYSCORE', room.viewers, '-inf', '(' .. nowMs)
       room.trimmed = true
     end
@@ -242,12 +249,32 @@ local function beat(room, session, viewer, entry, mode, address)
 
   local newViewer = 0
   if online and previousViewer == viewer then
-    moveViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now)
-  else
-    if online then
-      room.online = room.online - detachViewer(room.viewers, room.tabsPrefix .. previousViewer, previousViewer, session, now)
+    local tabs, viewerDeadline = moveViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now)
+    -- One tab saying what it said before: the viewer's info holds already (the hot path).
+    if tabs or previousSaid ~= said then
+      viewerSaid(roomKey(room, 'listed'), roomKey(room, 'hiddenViewers'), roomKey(room, 'viewerInfo'), viewer, session, said, viewerDeadline, now, nil)
+    elseif not isListed(said) then
+      redis.call('ZADD', roomKey(room, 'hiddenViewers'), viewerDeadline, viewer)
     end
-    newViewer = attachViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now)
+  else
+    local listedKey, hiddenKey, infoKey = roomKey(room, 'listed'), roomKey(room, 'hiddenViewers'), roomKey(room, 'viewerInfo')
+    if online then
+      local gone, left = detachViewer(room.viewers, room.tabsPrefix .. previousViewer, previousViewer, session, now)
+      if gone == 1 then
+        viewerGone(listedKey, hiddenKey, infoKey, previousViewer)
+      else
+        redis.call('ZADD', hiddenKey, 'XX', left, previousViewer)
+      end
+      room.online = room.online - gone
+    end
+    local info = redis.call('HGET', infoKey, viewer)
+    local viewerDeadline
+    newViewer, viewerDeadline = attachViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now, info and select(2, parseInfo(info)))
+    if newViewer == 1 then
+      viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, viewerDeadline, now, info)
+    else
+      viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, viewerDeadline, now, info)
+    end
     room.online = room.online + newViewer
     room.changed = true
     redis.call('PFADD', roomKey(room, 'uniques'), viewer)
@@ -280,8 +307,8 @@ for r = 1, #KEYS do
   a = a + 1
   for _ = 1, heartbeats do
     local n = #out
-    out[n + 1], out[n + 2], out[n + 3] = beat(room, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4])
-    a = a + 5
+    out[n + 1], out[n + 2], out[n + 3] = beat(room, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5])
+    a = a + 6
   end
   saveCounts(room)
 end

@@ -22,17 +22,19 @@ local now = clock()
 local value = redis.call('GET', sessionKey)
 if not value then return {0, now} end
 
-local flag, stretch, deadline, viewer, address = parseSession(value)
+local flag, stretch, deadline, viewer, address, said = parseSession(value)
 local state = string.lower(flag)
 local stateKey = base .. (state == 'v' and ROOM_KEYS.visible or ROOM_KEYS.hidden)
 if not deadline then deadline = tonumber(redis.call('ZSCORE', stateKey, session)) end
 if not deadline or deadline < now then return {0, now} end
 
 local left = math.min(deadline, now + graceMs)
-redis.call('SET', sessionKey, sessionValue(string.upper(state), stretch, left, viewer, address), 'PX', ms(left - now + KEY_SLACK_MS))
+redis.call('SET', sessionKey, sessionValue(string.upper(state), stretch, left, viewer, address, said), 'PX', ms(left - now + KEY_SLACK_MS))
 if left < deadline then
   redis.call('ZADD', stateKey, 'XX', left, session)
-  moveViewer(viewersKey, base .. ROOM_KEYS.tabsPrefix .. viewer, viewer, session, left, now)
+  local _, viewerDeadline = moveViewer(viewersKey, base .. ROOM_KEYS.tabsPrefix .. viewer, viewer, session, left, now)
+  -- A viewer appearing offline keeps its deadline in the hidden viewers set too.
+  redis.call('ZADD', base .. ROOM_KEYS.hiddenViewers, 'XX', viewerDeadline, viewer)
   -- The room's counts now hold until this earlier deadline at most: heartbeats count again.
   redis.call('DEL', base .. ROOM_KEYS.counts)
 end

@@ -20,6 +20,7 @@ local KEY_SLACK_MS = 1000
 local ROOM_KEYS = {
   visible = 'v', hidden = 'h', viewers = 'w', period = 'a', live = 'l', uniques = 'u',
   closed = 'c', counts = 'n', addresses = 'x', addressOf = 'z', sessionPrefix = 's:', tabsPrefix = 't:',
+  listed = 'o', hiddenViewers = 'q', viewerInfo = 'i',
 }
 
 --[[
@@ -32,24 +33,35 @@ local ROOM_KEYS = {
     viewer    the viewer member
     '|'
     address   the hashed client address of its latest heartbeat; '' when it named none
-  Values written before addresses were kept here end after the viewer (their session counts for no
-  address); those written before deadlines were kept here hold flag, stretch and viewer only, and
-  their deadline is the session's score in its state's sorted set.
+    '|'
+    said      what its latest heartbeat said of its viewer (see saying below)
+  Values written before what a heartbeat says was kept here end after the address (said is nil:
+  unknown); those written before addresses were kept here end after the viewer (their session
+  counts for no address); those written before deadlines were kept here hold flag, stretch and
+  viewer only, and their deadline is the session's score in its state's sorted set.
+
+  What a heartbeat says of its viewer ("said"), from its presence token: '+' listed or '-' appear
+  offline, then the display name ('' for none). The latest accepted heartbeat naming a viewer
+  decides both.
 ]]
-local function sessionValue(flag, stretch, deadline, viewer, address)
-  return flag .. stretch .. string.format('%013.0f', deadline) .. '|' .. viewer .. '|' .. address
+local function sessionValue(flag, stretch, deadline, viewer, address, said)
+  return flag .. stretch .. string.format('%013.0f', deadline) .. '|' .. viewer .. '|' .. address .. '|' .. (said or '')
 end
 
--- Flag, stretch (number), deadline (ms, or nil for a value of the earliest layout), viewer and
--- address ('' for none).
+-- Flag, stretch (number), deadline (ms, or nil for a value of the earliest layout), viewer,
+-- address ('' for none) and said (nil when unknown).
 local function parseSession(value)
   local flag = string.sub(value, 1, 1)
   local stretch = tonumber(string.sub(value, 2, 2))
-  if string.byte(value, 16) ~= 124 then return flag, stretch, nil, string.sub(value, 3), '' end
+  if string.byte(value, 16) ~= 124 then return flag, stretch, nil, string.sub(value, 3), '', nil end
   local deadline = tonumber(string.sub(value, 3, 15))
   local bar = string.find(value, '|', 17, true)
-  if not bar then return flag, stretch, deadline, string.sub(value, 17), '' end
-  return flag, stretch, deadline, string.sub(value, 17, bar - 1), string.sub(value, bar + 1)
+  if not bar then return flag, stretch, deadline, string.sub(value, 17), '', nil end
+  local viewer = string.sub(value, 17, bar - 1)
+  local second = string.find(value, '|', bar + 1, true)
+  if not second then return flag, stretch, deadline, viewer, string.sub(value, bar + 1), nil end
+  local said = string.sub(value, second + 1)
+  return flag, stretch, deadline, viewer, string.sub(value, bar + 1, second - 1), said ~= '' and said or nil
 end
 
 local function clock()
@@ -78,54 +90,145 @@ local function viewerSessions(viewersKey, tabsKey, viewer, now)
   return redis.call('ZCOUNT', tabsKey, ms(now), '+inf')
 end
 
--- The viewer's deadline becomes the latest of its tabs. Returns 1 when that left it offline.
+-- The viewer's deadline becomes the latest of its tabs. Returns 1 when that left it offline, else
+-- 0, and its deadline.
 local function followTabs(viewersKey, tabsKey, viewer, now)
   local top = redis.call('ZREVRANGE', tabsKey, 0, 0, 'WITHSCORES')
   local deadline = tonumber(top[2])
   if deadline and deadline >= now then
     redis.call('ZADD', viewersKey, deadline, viewer)
     redis.call('PEXPIREAT', tabsKey, ms(deadline + KEY_SLACK_MS))
-    return 0
+    return 0, deadline
   end
   redis.call('ZREM', viewersKey, viewer)
   redis.call('DEL', tabsKey)
-  return 1
+  return 1, 0
 end
 
--- An online session of the viewer has a new deadline.
+-- An online session of the viewer has a new deadline. Returns whether the viewer has several
+-- tabs, and its deadline.
 local function moveViewer(viewersKey, tabsKey, viewer, session, deadline, now)
   if redis.call('EXISTS', tabsKey) == 0 then
     redis.call('ZADD', viewersKey, deadline, viewer)
-    return
+    return false, deadline
   end
   if not redis.call('ZSCORE', tabsKey, session) then redis.call('ZREM', tabsKey, '?') end
   redis.call('ZADD', tabsKey, deadline, session)
-  followTabs(viewersKey, tabsKey, viewer, now)
+  local _, latest = followTabs(viewersKey, tabsKey, viewer, now)
+  return true, latest
 end
 
--- An online session no longer has this viewer. Returns 1 when the viewer is offline now.
+-- An online session no longer has this viewer. Returns 1 when the viewer is offline now, else 0,
+-- and its deadline.
 local function detachViewer(viewersKey, tabsKey, viewer, session, now)
   if redis.call('EXISTS', tabsKey) == 0 then
     redis.call('ZREM', viewersKey, viewer)
-    return 1
+    return 1, 0
   end
   if redis.call('ZREM', tabsKey, session) == 0 then redis.call('ZREM', tabsKey, '?') end
   return followTabs(viewersKey, tabsKey, viewer, now)
 end
 
 -- A session takes this viewer (it joined, or named another viewer before). Returns 1 when the
--- viewer was not online before.
-local function attachViewer(viewersKey, tabsKey, viewer, session, deadline, now)
+-- viewer was not online before, else 0, and its deadline. firstTab: the session the viewer had
+-- alone until now, when known (its tabs set then names it; '?' until it is seen again otherwise).
+local function attachViewer(viewersKey, tabsKey, viewer, session, deadline, now, firstTab)
   local current = tonumber(redis.call('ZSCORE', viewersKey, viewer))
   if not current or current < now then
     redis.call('DEL', tabsKey)
     redis.call('ZADD', viewersKey, deadline, viewer)
-    return 1
+    return 1, deadline
   end
-  if redis.call('EXISTS', tabsKey) == 0 then redis.call('ZADD', tabsKey, current, '?') end
+  if redis.call('EXISTS', tabsKey) == 0 then redis.call('ZADD', tabsKey, current, firstTab or '?') end
   redis.call('ZADD', tabsKey, deadline, session)
-  followTabs(viewersKey, tabsKey, viewer, now)
-  return 0
+  local _, latest = followTabs(viewersKey, tabsKey, viewer, now)
+  return 0, latest
+end
+
+--[[
+  The online list (SPEC 9). Per room:
+    listed   zset, every score 0: '<since, 13 digits>|<viewer>' for each listed viewer, so that
+             a page is one ZRANGEBYLEX from the last position shown (since, then id). Members of
+             viewers gone offline stay until a join trims the room or a page passes them.
+    hidden   zset: viewer -> its deadline, for the viewers that asked not to be listed, so that
+             ZCOUNT from now counts them. A viewer is in it while the latest heartbeat naming it
+             said '-', with the same score as in the viewers set (every change of that mirrored).
+    info     hash: viewer -> '<since, 13 digits>|<its session while it has one tab>|<said>'
+  A refresh of a listed viewer with one tab that says what it said before costs nothing here.
+]]
+
+local function infoValue(since, session, said)
+  return string.format('%013.0f', since) .. '|' .. session .. '|' .. said
+end
+
+-- Since (the 13 digits, as in the listed members), its one tab's session and said.
+local function parseInfo(info)
+  local bar = string.find(info, '|', 15, true)
+  return string.sub(info, 1, 13), string.sub(info, 15, bar - 1), string.sub(info, bar + 1)
+end
+
+local function isListed(said) return string.sub(said, 1, 1) ~= '-' end
+
+-- The viewer went offline (its last tab left it): it leaves the list's keys.
+local function viewerGone(listedKey, hiddenKey, infoKey, viewer)
+  local info = redis.call('HGET', infoKey, viewer)
+  if not info then return end
+  local since = parseInfo(info)
+  redis.call('ZREM', listedKey, since .. '|' .. viewer)
+  redis.call('HDEL', infoKey, viewer)
+  redis.call('ZREM', hiddenKey, viewer)
+end
+
+-- The viewer came online now (info: what was left of an earlier stretch, or nil).
+local function viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, info)
+  if info then
+    local since, _, before = parseInfo(info)
+    redis.call('ZREM', listedKey, since .. '|' .. viewer)
+    if not isListed(before) then redis.call('ZREM', hiddenKey, viewer) end
+  end
+  redis.call('HSET', infoKey, viewer, infoValue(now, session, said))
+  if isListed(said) then
+    redis.call('ZADD', listedKey, 0, string.format('%013.0f', now) .. '|' .. viewer)
+  else
+    redis.call('ZADD', hiddenKey, deadline, viewer)
+  end
+end
+
+-- An online viewer was named by a heartbeat that said this; its deadline is now this. info: its
+-- info when read already. A viewer online from before its info was kept starts a stretch now.
+local function viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, info)
+  info = info or redis.call('HGET', infoKey, viewer)
+  if not info then
+    return viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, nil)
+  end
+  local since, tab, before = parseInfo(info)
+  if before ~= said then redis.call('HSET', infoKey, viewer, since .. '|' .. tab .. '|' .. said) end
+  local wasListed, listed = isListed(before), isListed(said)
+  if wasListed and not listed then
+    redis.call('ZREM', listedKey, since .. '|' .. viewer)
+  elseif listed and not wasListed then
+    redis.call('ZADD', listedKey, 0, since .. '|' .. viewer)
+    redis.call('ZREM', hiddenKey, viewer)
+  end
+  if not listed then redis.call('ZADD', hiddenKey, deadline, viewer) end
+end
+
+-- Viewers whose deadline passed leave the list's keys, once: before a trim of the viewers set.
+local function forgetExpiredViewers(viewersKey, listedKey, hiddenKey, infoKey, now)
+  local gone = redis.call('ZRANGEBYSCORE', viewersKey, '-inf', '(' .. ms(now))
+  for i = 1, #gone, 1000 do
+    local some = {unpack(gone, i, math.min(i + 999, #gone))}
+    local infos = redis.call('HMGET', infoKey, unpack(some))
+    local members = {}
+    for j = 1, #some do
+      if infos[j] then members[#members + 1] = parseInfo(infos[j]) .. '|' .. some[j] end
+    end
+    if #members > 0 then
+      redis.call('ZREM', listedKey, unpack(members))
+      redis.call('HDEL', infoKey, unpack(some))
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', hiddenKey, '-inf', '(' .. ms(now))
 end
 
 --[[
