@@ -1,6 +1,7 @@
 // Builds the browser client into dist/client: presence.js (classic script, global Headcount),
-// presence.mjs (ES module exporting join), presence.d.ts, and headcount-count.js (the
-// <headcount-count> element with the client inside). Run by `npm run build:client`.
+// presence.mjs (ES module exporting join), presence.d.ts, headcount-count.js (the
+// <headcount-count> element with the client inside) and headcount-viewers.js (<headcount-viewers>
+// and <headcount-count>, the client inside). Run by `npm run build:client`.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import ts from 'typescript';
 
 export const clientSource = fileURLToPath(new URL('./presence.ts', import.meta.url));
 export const elementSource = fileURLToPath(new URL('./element.ts', import.meta.url));
+export const viewersSource = fileURLToPath(new URL('./viewers.ts', import.meta.url));
 export const defaultClientDir = fileURLToPath(new URL('../../dist/client/', import.meta.url));
 
 /** Browsers with fetch keepalive, sendBeacon and optional chaining. */
@@ -61,20 +63,23 @@ export interface ClientFiles {
   'presence.mjs': string;
   'presence.d.ts': string;
   'headcount-count.js': string;
+  'headcount-viewers.js': string;
 }
 
 /** Builds the client into outDir (dist/client by default) and returns what it wrote. */
 export async function buildClient(outDir = defaultClientDir): Promise<ClientFiles> {
-  const [classic, module, element] = await Promise.all([
+  const [classic, module, element, viewers] = await Promise.all([
     bundle('iife'),
     bundle('esm'),
     bundle('iife', elementSource),
+    bundle('iife', viewersSource),
   ]);
   const files: ClientFiles = {
     'presence.js': classic,
     'presence.mjs': module,
     'presence.d.ts': declarations(),
     'headcount-count.js': element,
+    'headcount-viewers.js': viewers,
   };
   await mkdir(outDir, { recursive: true });
   for (const [name, text] of Object.entries(files)) {
@@ -86,7 +91,7 @@ export async function buildClient(outDir = defaultClientDir): Promise<ClientFile
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { gzipSync } = await import('node:zlib');
   const files = await buildClient();
-  for (const name of ['presence.js', 'headcount-count.js'] as const) {
+  for (const name of ['presence.js', 'headcount-count.js', 'headcount-viewers.js'] as const) {
     const gzipped = gzipSync(files[name], { level: 9 }).length;
     console.log(`dist/client/${name}: ${files[name].length} bytes, ${gzipped} bytes gzipped`);
   }

@@ -1,7 +1,7 @@
 // The browser client: keeps one session of a room online with heartbeats, says leave when the
-// page goes away, and hands the room's counts to the page: from each heartbeat response, and from
-// conditional reads of the count in between while the page is visible. Dependency-free; see
-// README.md.
+// page goes away, and hands the room's counts (and, on request, who is here) to the page: from each
+// heartbeat response, and from conditional reads in between while the page is visible. A visitor
+// who opted out is not counted but still sees. Dependency-free; see README.md.
 
 export interface Count {
   /** Online sessions (open tabs) in the room. */
@@ -14,6 +14,34 @@ export interface Count {
   peak?: { sessions: number; viewers: number; at: string | null };
   /** Store time of the reading (ISO 8601); in counts read between heartbeats only. */
   at?: string;
+}
+
+/** One online viewer of the list (GET /v1/rooms/:room/viewers). */
+export interface Viewer {
+  id: string;
+  /** The display name of the viewer's latest token, or null. */
+  name: string | null;
+  /** When the viewer's current online stretch began (ISO 8601). */
+  since: string;
+  /** Whether any of its tabs is in the foreground. */
+  visible: boolean;
+  /** Its online sessions. */
+  tabs: number;
+  /** False in an open room, where ids are whatever pages claimed. */
+  verified: boolean;
+}
+
+/** Who is here: the first page of the room's online list, oldest first. */
+export interface Viewers {
+  room: string;
+  viewers: Viewer[];
+  /** Online viewers who asked not to be listed: counted, never named. */
+  hidden: number;
+  /** The count's viewers at the same instant; total - hidden are listed across all pages. */
+  total: number;
+  next_cursor: string | null;
+  /** Store time of the reading (ISO 8601). */
+  at: string;
 }
 
 export interface JoinOptions {
@@ -32,8 +60,20 @@ export interface JoinOptions {
   onCount?: (count: Count) => void;
   /** Read the count between heartbeats; read each time, default true when onCount is given. */
   poll?: boolean;
-  /** Start even when the browser is driven by automation (navigator.webdriver). */
+  /**
+   * Called with who is here (the room's online list), read at the count's pace while the page is
+   * visible. The list is for members: it needs `token` in a signed room.
+   */
+  onViewers?: (list: Viewers) => void;
+  /** How many viewers of the list to read, 1-100; default 100. */
+  limit?: number;
+  /** Count this page under automation too (navigator.webdriver); it shows counts either way. */
   allowWebdriver?: boolean;
+  /**
+   * Send no heartbeat and no leave, only read and show (as for a visitor who opted out with
+   * localStorage.headcountOptOut = "1").
+   */
+  optOut?: boolean;
   /**
    * A signed room's token, minted by the site's backend; or a function returning a fresh one,
    * called before each heartbeat whose token would expire within 10 s, and once after a 401.
@@ -42,9 +82,9 @@ export interface JoinOptions {
 }
 
 export interface Handle {
-  /** This tab's session id; '' when the client did not start (opt-out, automation). */
+  /** This tab's session id; '' when the page is not counted (opt-out, automation). */
   sessionId: string;
-  /** Says leave and stops the heartbeats. */
+  /** Says leave (when counted) and stops the heartbeats and reads. */
   leave(): void;
 }
 
@@ -115,12 +155,13 @@ const jitter = (s: number) => s * (0.9 + Math.random() * 0.2);
 
 export function join(options: JoinOptions): Handle {
   const { room, onCount } = options;
-  if (optedOut() || (navigator.webdriver && !options.allowWebdriver)) {
-    return { sessionId: '', leave() {} };
-  }
+  /** False for a visitor who opted out, under automation, or once refused: reads, never beats. */
+  let counted = !(options.optOut || optedOut() || (navigator.webdriver && !options.allowWebdriver));
   const base = options.endpoint.replace(/\/+$/, '');
-  const session = remembered(() => sessionStorage, `headcount:${room}`);
-  const viewer = options.viewer || remembered(() => localStorage, 'headcountViewer');
+  const roomUrl = `${base}/v1/rooms/${encodeURIComponent(room)}`;
+  // Nothing is kept in storage for a page that is not counted.
+  const session = counted ? remembered(() => sessionStorage, `headcount:${room}`) : '';
+  const viewer = counted && (options.viewer || remembered(() => localStorage, 'headcountViewer'));
   const entry = options.entry?.slice(0, 64);
   const renew = typeof options.token === 'function' ? options.token : null;
   let token = renew ? undefined : (options.token as string | undefined);
@@ -130,12 +171,22 @@ export function join(options: JoinOptions): Handle {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
   let stopped = false;
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
-  let pollFailures = 0;
-  let pollS = firstPollS;
-  /** Bumped by each heartbeat response: a read sent before it may carry an older count. */
+  /** Bumped by each heartbeat response: a count read sent before it may be older. */
   let beats = 0;
-  const countUrl = `${base}/v1/rooms/${encodeURIComponent(room)}/count`;
+  /** Starts each read loop that is not running or backing off, after delayS or its own pace. */
+  const readers: ((delayS?: number) => void)[] = [];
+  const startReads = (delayS?: number) => {
+    for (const start of readers) start(delayS);
+  };
+
+  /** The token to send: asked of the function again when it expires within renewBeforeS. */
+  const freshToken = async () => {
+    if (renew && (!token || tokenExpiryS - Date.now() / 1000 < renewBeforeS)) {
+      token = await renew();
+      tokenExpiryS = expiryOf(token);
+    }
+    return token;
+  };
 
   // A string body is sent as text/plain, which needs no CORS preflight.
   const post = (path: string, body: object) =>
@@ -146,48 +197,83 @@ export function join(options: JoinOptions): Handle {
     if (!stopped) timer = setTimeout(beat, delayS * 1000);
   };
 
-  const pollLater = (delayS: number) => {
-    clearTimeout(pollTimer);
-    pollTimer = stopped ? undefined : setTimeout(poll, delayS * 1000);
-  };
-
-  // Between heartbeats, the count as the server (or a CDN in front of it) has it. 'no-cache'
-  // makes the browser revalidate its copy with If-None-Match every time, so an unchanged count
-  // is a 304 with no body, and no header of ours triggers a CORS preflight. A hidden page, or one
-  // that shows no count, stops reading; the next heartbeat's response starts it again.
-  async function poll(): Promise<void> {
-    pollTimer = undefined;
-    if (document.visibilityState === 'hidden' || !(options.poll ?? !!onCount)) return;
-    let res: Response;
-    let body: Count | undefined;
-    const beatsBefore = beats;
-    try {
-      res = await fetch(countUrl, { cache: 'no-cache' });
-      if (res.ok) body = (await res.json()) as Count;
-    } catch {
-      pollLater(backoffS(pollFailures++));
-      return;
+  // Between heartbeats, what the page shows (the count, the list) as the server or a CDN in front
+  // of it has it, as often as the server says. The browser revalidates its copy with
+  // If-None-Match itself, so an unchanged reading is a 304 with no body: for the count every time
+  // ('no-cache'), with no header of ours that would need a CORS preflight; for the list once its
+  // private max-age is over, since a read that bypasses the cache also bypasses the browser's
+  // cache of preflights, and the list's Authorization needs one. A hidden page, or one that shows
+  // nothing of it, stops reading; the next heartbeat's response (on a page that is not counted:
+  // the page coming back) starts it again.
+  function reads<T>(
+    url: () => string,
+    wanted: () => unknown,
+    show: (body: T, beatsBefore: number) => void,
+    members?: boolean,
+  ): void {
+    let readTimer: ReturnType<typeof setTimeout> | undefined;
+    let readFailures = 0;
+    let everyS = firstPollS;
+    const later = (delayS: number) => {
+      clearTimeout(readTimer);
+      readTimer = stopped ? undefined : setTimeout(read, delayS * 1000);
+    };
+    async function read(): Promise<void> {
+      readTimer = undefined;
+      if (stopped || document.visibilityState === 'hidden' || !wanted()) return;
+      let res: Response;
+      let body: T | undefined;
+      const beatsBefore = beats;
+      try {
+        const bearer = members && (await freshToken());
+        res = await fetch(
+          url(),
+          bearer ? { headers: { Authorization: `Bearer ${bearer}` } } : { cache: 'no-cache' },
+        );
+        if (res.ok) body = (await res.json()) as T;
+      } catch {
+        later(backoffS(readFailures++));
+        return;
+      }
+      if (body) {
+        readFailures = 0;
+        everyS = headerS(res, 'Headcount-Poll-Interval') || everyS;
+        later(jitter(everyS));
+        show(body, beatsBefore);
+      } else if (res.status === 429 || res.status >= 500) {
+        later(retryS(res, readFailures++));
+      } else if (res.status === 401 && renew && !readFailures++) {
+        // As for heartbeats: one more try with a token fresh from the backend.
+        token = undefined;
+        later(firstRetryS);
+      } else {
+        // Any other answer (a list for members only, say) would be the same next time.
+        readFailures = Number.POSITIVE_INFINITY;
+      }
     }
-    if (body) {
-      pollFailures = 0;
-      pollS = headerS(res, 'Headcount-Poll-Interval') || pollS;
-      pollLater(jitter(pollS));
-      if (beats === beatsBefore) onCount?.(body);
-    } else if (res.status === 429 || res.status >= 500) {
-      pollLater(retryS(res, pollFailures++));
-    }
-    // Any other answer would be the same next time: the heartbeats still bring counts.
+    readers.push((delayS) => {
+      if (!readTimer && !readFailures) later(delayS ?? jitter(everyS));
+    });
   }
+
+  reads<Count>(
+    () => `${roomUrl}/count`,
+    () => options.poll ?? !!onCount,
+    (count, beatsBefore) => beats === beatsBefore && onCount?.(count),
+  );
+  reads<Viewers>(
+    () => `${roomUrl}/viewers?limit=${options.limit || 100}`,
+    () => options.onViewers,
+    (list) => options.onViewers?.(list),
+    true,
+  );
 
   async function beat(): Promise<void> {
     const state = document.visibilityState === 'hidden' ? 'hidden' : 'visible';
     let res: Response;
     let body: HeartbeatResponse | undefined;
     try {
-      if (renew && (!token || tokenExpiryS - Date.now() / 1000 < renewBeforeS)) {
-        token = await renew();
-        tokenExpiryS = expiryOf(token);
-      }
+      await freshToken();
       res = await post('/v1/heartbeat', { room, session, viewer, state, entry, token });
       if (res.ok) body = (await res.json()) as HeartbeatResponse;
     } catch {
@@ -200,8 +286,8 @@ export function join(options: JoinOptions): Handle {
       schedule(jitter(body.interval));
       beats++;
       onCount?.({ sessions: body.sessions, viewers: body.viewers });
-      // Read the count next one poll interval after this fresh one, unless reads are under way.
-      if (!pollTimer && pollFailures === 0) pollLater(jitter(pollS));
+      // Read next one poll interval after this fresh count, unless reads are under way.
+      startReads();
     } else if (res.status === 429 || res.status >= 500) {
       schedule(retryS(res, failures++));
     } else if (res.status === 401 && renew && !refused) {
@@ -210,16 +296,17 @@ export function join(options: JoinOptions): Handle {
       token = undefined;
       schedule(firstRetryS);
     } else {
-      // Any other answer (a bad room id, say) would be the same next time.
-      stop();
+      // Any other answer (a bad room id, say) would be the same next time: the page stops
+      // beating, and still shows what it may read.
+      clearTimeout(timer);
+      counted = false;
+      startReads(0);
     }
   }
 
   function stop(): void {
     stopped = true;
     clearTimeout(timer);
-    clearTimeout(pollTimer);
-    pollTimer = undefined;
   }
 
   const sayLeave = () => {
@@ -228,25 +315,26 @@ export function join(options: JoinOptions): Handle {
     if (!navigator.sendBeacon?.(url, JSON.stringify(body))) post('/v1/leave', body).catch(() => {});
   };
 
-  // Deferred by a task so that a pagehide dispatched right after (a closing tab) cancels it,
-  // and no heartbeat can reach the server after the leave.
-  const onVisibility = () => schedule(0);
+  // On a counted page, a heartbeat at once with the new state, deferred by a task so that a
+  // pagehide dispatched right after (a closing tab) cancels it, and no heartbeat can reach the
+  // server after the leave. On a page that only shows, the reads start again.
+  const resume = () => (counted ? schedule(0) : startReads(0));
   const onPageHide = () => {
     stop();
-    sayLeave();
+    if (counted) sayLeave();
   };
   // Back from the back/forward cache: the leave has been said, so join again.
   const onPageShow = (event: PageTransitionEvent) => {
     if (event.persisted) {
       stopped = false;
-      schedule(0);
+      resume();
     }
   };
 
-  document.addEventListener('visibilitychange', onVisibility);
+  document.addEventListener('visibilitychange', resume);
   addEventListener('pagehide', onPageHide);
   addEventListener('pageshow', onPageShow);
-  beat();
+  resume();
 
   let left = false;
   return {
@@ -254,7 +342,7 @@ export function join(options: JoinOptions): Handle {
     leave() {
       if (left) return;
       left = true;
-      document.removeEventListener('visibilitychange', onVisibility);
+      document.removeEventListener('visibilitychange', resume);
       removeEventListener('pagehide', onPageHide);
       removeEventListener('pageshow', onPageShow);
       onPageHide();
@@ -262,23 +350,27 @@ export function join(options: JoinOptions): Handle {
   };
 }
 
-// As a classic <script> tag: join the room its data attributes name. The count is read between
-// heartbeats once a headcount:count listener has read an event's detail: a page that shows it.
+// As a classic <script> tag: join the room its data attributes name (data-opt-out: only read). The
+// count is read between heartbeats once a headcount:count listener has read an event's detail: a
+// page that shows it. A page that is not counted reads it once to find out.
 const script = document.currentScript as HTMLScriptElement | null;
 const data = script?.dataset;
-if (data?.room && (data.optOut === undefined || data.optOut === 'false')) {
-  let shown = false;
+if (data?.room) {
+  /** Undefined until the first event; then whether a listener read its detail. */
+  let shown: boolean | undefined;
   join({
     endpoint: data.endpoint || new URL(script!.src).origin,
     room: data.room,
     viewer: data.viewer,
     entry: data.entry,
     allowWebdriver: data.webdriver === 'true',
+    optOut: data.optOut !== undefined && data.optOut !== 'false',
     token: data.token,
     get poll() {
-      return shown;
+      return shown ?? true;
     },
     onCount(count) {
+      shown ??= false;
       const event = new CustomEvent('headcount:count', { bubbles: true });
       Object.defineProperty(event, 'detail', {
         get: () => {

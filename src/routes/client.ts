@@ -1,5 +1,6 @@
-// GET /presence.js, /presence.mjs, /presence.d.ts and /headcount-count.js: the browser client and
-// its custom element, built by `npm run build` into dist/client. Public, open to every origin, cached for five minutes.
+// GET /presence.js, /presence.mjs, /presence.d.ts, /headcount-count.js and /headcount-viewers.js:
+// the browser client and its custom elements, built by `npm run build` into dist/client. Public,
+// open to every origin, cached for five minutes.
 import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
 import { errorResponses, publicRoute, textResponse } from './schemas.js';
 import { defaultClientDir, registerStaticFiles, sendBuiltFile } from './static-files.js';
@@ -13,6 +14,7 @@ const files = {
   'presence.mjs': 'application/javascript; charset=utf-8',
   'presence.d.ts': 'application/typescript; charset=utf-8',
   'headcount-count.js': 'application/javascript; charset=utf-8',
+  'headcount-viewers.js': 'application/javascript; charset=utf-8',
 } as const;
 
 type FileName = keyof typeof files;
@@ -22,6 +24,8 @@ const summaries: Record<FileName, string> = {
   'presence.mjs': 'The browser client as an ES module (exports join)',
   'presence.d.ts': 'Type declarations of the browser client',
   'headcount-count.js': 'The <headcount-count> element, with the browser client inside',
+  'headcount-viewers.js':
+    'The <headcount-viewers> and <headcount-count> elements, with the browser client inside',
 };
 
 const operationIds: Record<FileName, string> = {
@@ -29,6 +33,7 @@ const operationIds: Record<FileName, string> = {
   'presence.mjs': 'getClient_mjs',
   'presence.d.ts': 'getClient_d.ts',
   'headcount-count.js': 'getCountElement_js',
+  'headcount-viewers.js': 'getViewersElement_js',
 };
 
 export interface ClientRoutesOptions {

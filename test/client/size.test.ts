@@ -9,6 +9,8 @@ import { buildClient, type ClientFiles } from '../../src/client/build.js';
 const maxGzippedBytes = 2 * 1024;
 /** The element carries the client inside it: one script tag embeds both. */
 const maxElementGzippedBytes = 3 * 1024;
+/** The list element carries <headcount-count> and the client too: one tag for a page with both. */
+const maxViewersGzippedBytes = 4 * 1024;
 
 describe('the browser client bundle', () => {
   let outDir: string;
@@ -36,8 +38,16 @@ describe('the browser client bundle', () => {
     expect(files['headcount-count.js']).toContain('"headcount-count"');
   });
 
+  it('keeps <headcount-viewers>, with <headcount-count> and the client, within 4 KiB gzipped', () => {
+    const gzipped = gzipSync(files['headcount-viewers.js'], { level: 9 }).length;
+    expect(gzipped).toBeLessThanOrEqual(maxViewersGzippedBytes);
+    expect(files['headcount-viewers.js']).toContain('"headcount-viewers"');
+    expect(files['headcount-viewers.js']).toContain('"headcount-count"');
+  });
+
   it('depends on nothing: no import or require left in any file', () => {
-    for (const name of ['presence.js', 'presence.mjs', 'headcount-count.js'] as const) {
+    const bundles = ['presence.js', 'presence.mjs', 'headcount-count.js', 'headcount-viewers.js'];
+    for (const name of bundles as (keyof ClientFiles)[]) {
       expect(files[name]).not.toMatch(/\bimport\s*[("'{*]|\brequire\(/);
     }
   });
@@ -53,5 +63,6 @@ describe('the browser client bundle', () => {
       'export declare function join(options: JoinOptions): Handle;',
     );
     expect(files['presence.d.ts']).toContain('onCount?: (count: Count) => void;');
+    expect(files['presence.d.ts']).toContain('onViewers?: (list: Viewers) => void;');
   });
 });
