@@ -1,5 +1,5 @@
 // The browser client is loaded on every page that counts its viewers, so its size is a feature.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -43,6 +43,16 @@ describe('the browser client bundle', () => {
     expect(gzipped).toBeLessThanOrEqual(maxViewersGzippedBytes);
     expect(files['headcount-viewers.js']).toContain('"headcount-viewers"');
     expect(files['headcount-viewers.js']).toContain('"headcount-count"');
+  });
+
+  it('is held to the limits its README states', async () => {
+    const readme = (
+      await readFile(new URL('../../src/client/README.md', import.meta.url), 'utf8')
+    ).replace(/\s+/g, ' ');
+    const kib = (bytes: number) => `under ${bytes / 1024} KiB gzipped`;
+    expect(readme).toContain(`\`presence.js\` stays ${kib(maxGzippedBytes)}`);
+    expect(readme).toContain(`(\`element.ts\`, client included, ${kib(maxElementGzippedBytes)})`);
+    expect(readme).toContain(`and the client, ${kib(maxViewersGzippedBytes)})`);
   });
 
   it('depends on nothing: no import or require left in any file', () => {
