@@ -18,10 +18,16 @@ export const errorStatus = {
   invalid_step: 400,
   range_too_large: 400,
   too_many_rooms: 400,
+  /** GET /v1/rooms/:room/viewers?ids= with more ids than one call may ask for. */
+  too_many_ids: 400,
+  /** A cursor of the online list that this service did not give out. */
+  invalid_cursor: 400,
   unauthorized: 401,
   /** A signed room's heartbeat or leave without a valid token for that room. */
   invalid_token: 401,
   forbidden: 403,
+  /** The online list of a room, asked without a presence token for it or the admin token. */
+  list_forbidden: 403,
   not_found: 404,
   request_timeout: 408,
   body_too_large: 413,

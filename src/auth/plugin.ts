@@ -4,16 +4,24 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../config.js';
-import { createPresenceTokenVerifier } from './presence-token.js';
+import {
+  createPresenceTokenVerifier,
+  type PresenceClaims,
+  type PresenceTokenVerifier,
+} from './presence-token.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler hooks of POST /v1/heartbeat and /v1/leave; [] when every room is open. */
     presenceTokenHooks: preHandlerAsyncHookHandler[];
+    /** Checks presence tokens; null when every room is open. */
+    presenceTokens: PresenceTokenVerifier | null;
   }
   interface FastifyRequest {
     /** True when the request is for a signed room and carried a valid token. */
     signedRoom: boolean;
+    /** The token's claims, when the request is for a signed room (set with signedRoom). */
+    presenceClaims: PresenceClaims | null;
   }
 }
 
@@ -28,8 +36,10 @@ export default fp(
   async (app: FastifyInstance, { config }: { config: Config }) => {
     const signed = config.signedRooms;
     app.decorateRequest('signedRoom', false);
+    app.decorateRequest('presenceClaims', null);
     if (!signed) {
       app.decorate('presenceTokenHooks', []);
+      app.decorate('presenceTokens', null);
       return;
     }
     const verifier = await createPresenceTokenVerifier(signed);
@@ -41,10 +51,13 @@ export default fp(
       const body = request.body as PresenceBody;
       if (!verifier.isSigned(body.room)) return;
       // The viewer is the one the site's backend vouched for, whatever the body said.
-      body.viewer = await verifier.viewerOf(body.token, body.room);
+      const claims = await verifier.claimsOf(body.token, body.room);
+      body.viewer = claims.viewer;
+      request.presenceClaims = claims;
       request.signedRoom = true;
     };
     app.decorate('presenceTokenHooks', [checkToken]);
+    app.decorate('presenceTokens', verifier);
   },
   { name: 'presence-token' },
 );

@@ -18,6 +18,8 @@ const verifiedCacheSize = 10_000;
 interface Verified {
   room: unknown;
   sub: unknown;
+  name: unknown;
+  listed: unknown;
   /** Epoch s. */
   exp: number;
   /** Epoch s; 0 when the token has no nbf. */
@@ -37,11 +39,24 @@ export interface PresenceTokenOptions {
   nowMs?: () => number;
 }
 
+/** What a valid token says of its viewer (SPEC 7 and 9). */
+export interface PresenceClaims {
+  /** The token's sub. */
+  viewer: string;
+  /** The `name` claim: a display name, plain text of 1-64 characters; undefined when absent. */
+  name: string | undefined;
+  /** False when the `listed` claim is false: the viewer appears offline (counted, never listed). */
+  listed: boolean;
+}
+
+/** The longest display name a token may carry, in characters. */
+export const maxNameLength = 64;
+
 export interface PresenceTokenVerifier {
   /** True when heartbeats and leaves of this room need a token. Cheap: no crypto. */
   isSigned(room: string): boolean;
-  /** The viewer (the token's sub) of a token valid for this room now; else HttpError invalid_token. */
-  viewerOf(token: string | undefined, room: string): Promise<string>;
+  /** The claims of a token valid for this room now; else HttpError invalid_token. */
+  claimsOf(token: string | undefined, room: string): Promise<PresenceClaims>;
 }
 
 /** True when room is named by one of the patterns: an id, or a prefix ending in `*`. */
@@ -56,6 +71,13 @@ export function roomMatcher(patterns: readonly string[]): (room: string) => bool
 const claimCovers = (claim: unknown, room: string): boolean =>
   typeof claim === 'string' &&
   (claim.endsWith('*') ? room.startsWith(claim.slice(0, -1)) : claim === room);
+
+/** Plain text: 1-64 characters (code points), none of them a control character. */
+const isName = (name: unknown): name is string =>
+  typeof name === 'string' &&
+  name.length > 0 &&
+  [...name].length <= maxNameLength &&
+  !/\p{Cc}/u.test(name);
 
 const invalid = (message: string) => new HttpError('invalid_token', message);
 
@@ -134,6 +156,8 @@ export async function createPresenceTokenVerifier(
     const entry = {
       room: payload.room,
       sub: payload.sub,
+      name: payload.name,
+      listed: payload.listed,
       exp: payload.exp!,
       nbf: payload.nbf ?? 0,
     };
@@ -144,7 +168,7 @@ export async function createPresenceTokenVerifier(
 
   return {
     isSigned,
-    async viewerOf(token, room) {
+    async claimsOf(token, room) {
       if (!token) throw invalid('this room is signed: send token, a JWT from the site backend');
       let payload = remembered(token);
       if (!payload) {
@@ -159,7 +183,14 @@ export async function createPresenceTokenVerifier(
       if (typeof viewer !== 'string' || !isId(viewer)) {
         throw invalid('the token sub must be 1-128 characters of A-Z a-z 0-9 . _ : - @');
       }
-      return viewer;
+      const { name, listed } = payload;
+      if (name !== undefined && !isName(name)) {
+        throw invalid(`the token name must be plain text of 1-${maxNameLength} characters`);
+      }
+      if (listed !== undefined && typeof listed !== 'boolean') {
+        throw invalid('the token listed claim must be true or false');
+      }
+      return { viewer, name, listed: listed !== false };
     },
   };
 }

@@ -152,6 +152,9 @@ const heartbeatRoutes: FastifyPluginAsyncTypebox = async (app) => {
         limitViewerSessions,
         stretch,
         address: app.addressHash.hash(request.ip),
+        // A signed room's token names the viewer and may ask it not to be listed (SPEC 9).
+        name: request.presenceClaims?.name,
+        listed: request.presenceClaims?.listed,
       });
       if (!outcome.accepted) throw refusal(outcome.reason, outcome.retryAfterMs, timing);
       counted.inc();

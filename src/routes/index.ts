@@ -11,6 +11,7 @@ import historyRoutes from './history.js';
 import metricsRoutes from './metrics.js';
 import periodsRoutes from './periods.js';
 import roomsRoutes from './rooms.js';
+import viewersRoutes from './viewers.js';
 import webhooksRoutes from './webhooks.js';
 
 export const routes: FastifyPluginAsync[] = [
@@ -18,6 +19,7 @@ export const routes: FastifyPluginAsync[] = [
   metricsRoutes,
   heartbeatRoutes,
   countRoutes,
+  viewersRoutes,
   badgeRoutes,
   clientRoutes,
   roomsRoutes,
