@@ -70,16 +70,24 @@ export class HeadcountCount extends HTMLElement {
   /** The room this element shows, as `endpoint room`; '' while it shows none. */
   private joinedKey = '';
 
+  /**
+   * Set from connectedCallback on: while a parsed element is upgraded, attributeChangedCallback
+   * runs for each attribute first, and a join per attribute would say leave for the one before.
+   */
+  private connected = false;
+
   connectedCallback(): void {
+    this.connected = true;
     this.joinRoom();
   }
 
   disconnectedCallback(): void {
+    this.connected = false;
     this.leaveRoom();
   }
 
   attributeChangedCallback(name: string, old: string | null, value: string | null): void {
-    if (!this.isConnected || old === value) return;
+    if (!this.connected || old === value) return;
     if (['room', 'endpoint', 'viewer', 'webdriver', 'opt-out'].includes(name)) {
       this.leaveRoom();
       this.joinRoom();
