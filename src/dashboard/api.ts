@@ -37,6 +37,33 @@ export function retryAfterMs(header: string | null, fallbackMs: number): number 
 
 export async function api<T>(path: string): Promise<T> {
   const res = await fetch(path, { headers: { authorization: `Bearer ${token.get()}` } });
+  return (await answered(res)) as T;
+}
+
+/** An answer of the API and the ETag it came with. */
+export interface Tagged<T> {
+  body: T;
+  etag: string | null;
+  /** False when the API said 304 and this is the earlier answer again. */
+  modified: boolean;
+}
+
+/**
+ * Reads a path conditionally: with the ETag of an earlier answer, a 304 (Not Modified) gives that
+ * answer again without its body crossing the network. The browser's cache is left out, so that a
+ * 304 reaches the page and nothing is served older than the API says.
+ */
+export async function apiTagged<T>(path: string, earlier?: Tagged<T>): Promise<Tagged<T>> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token.get()}` };
+  if (earlier?.etag) headers['if-none-match'] = earlier.etag;
+  const res = await fetch(path, { headers, cache: 'no-store' });
+  if (res.status === 304 && earlier) return { ...earlier, modified: false };
+  const body = (await answered(res)) as T;
+  return { body, etag: res.headers.get('etag'), modified: true };
+}
+
+/** The body of a successful answer; the error an unsuccessful one means. */
+async function answered(res: Response): Promise<unknown> {
   if (res.status === 401 || res.status === 403) throw new Unauthorized();
   const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
   const message = body?.error?.message ?? `the API answered ${res.status}`;
@@ -44,7 +71,7 @@ export async function api<T>(path: string): Promise<T> {
     throw new RetryLater(retryAfterMs(res.headers.get('retry-after'), 5_000), message);
   }
   if (!res.ok) throw new Error(message);
-  return body as T;
+  return body;
 }
 
 /** Polls run at most this often while the tab is hidden. */
@@ -55,12 +82,14 @@ export interface PollOptions {
   /** Aborted when the poll is no longer wanted (its view was left): it stops at once. */
   signal: AbortSignal;
   onError: (err: Error) => void;
+  /** While the tab is hidden: poll at most every hiddenEveryMs (the default), or not at all. */
+  whileHidden?: 'slow' | 'pause';
 }
 
 /**
  * Runs task now and then every everyMs until the signal aborts: every hiddenEveryMs (at least)
- * while the tab is hidden, at once when it shows again, after Retry-After on 429/503, and with a
- * doubling wait on other errors.
+ * while the tab is hidden (or not at all, with whileHidden: 'pause'), at once when it shows
+ * again, after Retry-After on 429/503, and with a doubling wait on other errors.
  */
 export function poll(everyMs: number, task: () => Promise<void>, options: PollOptions): void {
   const { signal } = options;
@@ -76,8 +105,11 @@ export function poll(everyMs: number, task: () => Promise<void>, options: PollOp
   };
   async function run(): Promise<void> {
     if (signal.aborted) return;
-    let nextMs = document.visibilityState === 'hidden' ? Math.max(everyMs, hiddenEveryMs) : everyMs;
+    const hidden = document.visibilityState === 'hidden';
+    let nextMs = hidden ? Math.max(everyMs, hiddenEveryMs) : everyMs;
     waitingForRetry = false;
+    // Paused: the tab showing again runs it (onVisibility).
+    if (hidden && options.whileHidden === 'pause') return;
     try {
       await task();
       failures = 0;

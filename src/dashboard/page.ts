@@ -1,7 +1,7 @@
 // What every view of the dashboard shares: finding a view's elements, the shell a view reports
 // to (status line, token prompt), polls that stop when their view is left, and the marker of a
 // concentrated room.
-import { poll, Unauthorized } from './api.js';
+import { type PollOptions, poll, Unauthorized } from './api.js';
 
 type ElementClass = abstract new () => HTMLElement;
 
@@ -42,9 +42,11 @@ export function pollUntil(
   shell: Shell,
   everyMs: number,
   task: () => Promise<void>,
+  { whileHidden }: Pick<PollOptions, 'whileHidden'> = {},
 ): void {
   poll(everyMs, task, {
     signal,
+    whileHidden,
     onError: (err) => {
       if (err instanceof Unauthorized) shell.askToken('That token was refused; enter it again.');
       else shell.status(`Could not update: ${err.message}`);

@@ -11,6 +11,8 @@ export interface Column {
   /** Header of the CSV column. */
   csv: string;
   numeric?: boolean;
+  /** Hidden on a phone. */
+  wide?: boolean;
 }
 
 export interface Cell {
@@ -32,13 +34,14 @@ export function renderTable(table: HTMLTableElement, model: TableModel): void {
   const head = table.tHead ?? table.createTHead();
   head.replaceChildren();
   const headRow = head.insertRow();
-  for (const column of model.columns) {
+  const classes = model.columns.map(columnClass);
+  model.columns.forEach((column, i) => {
     const th = document.createElement('th');
     th.scope = 'col';
     th.textContent = column.label;
-    if (column.numeric) th.className = 'num';
+    if (classes[i]) th.className = classes[i];
     headRow.append(th);
-  }
+  });
   const body = table.tBodies[0] ?? table.createTBody();
   body.replaceChildren();
   for (const row of model.rows) {
@@ -47,10 +50,14 @@ export function renderTable(table: HTMLTableElement, model: TableModel): void {
       const td = tr.insertCell();
       td.textContent = cell.text;
       if (cell.title) td.title = cell.title;
-      if (model.columns[i]?.numeric) td.className = 'num';
+      if (classes[i]) td.className = classes[i];
     });
   }
 }
+
+/** A column's cells are right-aligned when numeric, and hidden on a phone when wide. */
+const columnClass = (column: Column) =>
+  [column.numeric && 'num', column.wide && 'wide'].filter(Boolean).join(' ');
 
 export function toCsv(header: readonly string[], rows: readonly Raw[][]): string {
   return stringify(rows as Raw[][], {
