@@ -297,6 +297,118 @@ for (const kind of storeKinds) {
       ).toHaveLength(1);
     });
 
+    describe('online list', () => {
+      const listed = async (room: string) =>
+        (await store.viewers(room, { limit: 100, after: null })).viewers;
+
+      it("a viewer's latest heartbeat decides whether it is listed, whichever of its tabs sent it", async () => {
+        const room = id('list');
+        const [tab1, tab2] = [id('s'), id('s')];
+        await beat({ room, session: tab1, viewer: 'ada', name: 'Ada' });
+        await beat({ room, session: tab2, viewer: 'ada', name: 'Ada', listed: false });
+        expect(await listed(room)).toEqual([]);
+        // The first tab says again what it said before: being the latest, it lists the viewer.
+        await sleep(fastRules.visibleIntervalMs / 3 + 10);
+        await beat({ room, session: tab1, viewer: 'ada', name: 'Ada' });
+        expect((await listed(room)).map((v) => [v.id, v.name, v.tabs])).toEqual([
+          ['ada', 'Ada', 2],
+        ]);
+        expect(await store.viewers(room, { limit: 10, after: null })).toMatchObject({
+          hidden: 0,
+          total: 1,
+        });
+      });
+
+      it('a viewer keeps its since while any of its tabs stays online, and starts anew after it was offline', async () => {
+        const room = id('list');
+        const [tab1, tab2] = [id('s'), id('s')];
+        const first = await beat({ room, session: tab1, viewer: 'ada' });
+        await sleep(20);
+        // Its one tab beats again (a change of state is never too soon): the stretch goes on.
+        await beat({ room, session: tab1, viewer: 'ada', state: 'hidden' });
+        expect((await listed(room)).map((v) => v.since)).toEqual([first.at]);
+        await beat({ room, session: tab2, viewer: 'ada', state: 'hidden' });
+        // The first tab goes; the second holds the viewer online, so its stretch goes on.
+        await store.leave(room, tab1);
+        await sleep(fastRules.leaveGraceMs + 20);
+        expect((await listed(room)).map((v) => [v.since, v.tabs, v.visible])).toEqual([
+          [first.at, 1, false],
+        ]);
+        await store.leave(room, tab2);
+        await sleep(fastRules.leaveGraceMs + 20);
+        expect(await listed(room)).toEqual([]);
+        const back = await beat({ room, session: tab1, viewer: 'ada' });
+        expect((await listed(room)).map((v) => v.since)).toEqual([back.at]);
+      });
+
+      it('a viewer appearing offline is counted in hidden until its deadline, which its heartbeats move', async () => {
+        const room = id('list');
+        const tab = id('s');
+        await beat({ room, session: tab, viewer: 'hedy', listed: false });
+        await sleep(fastRules.visibleTtlMs / 2);
+        await beat({ room, session: tab, viewer: 'hedy', listed: false, state: 'hidden' });
+        // Past the first deadline, within the second: still online, still hidden.
+        await sleep(fastRules.visibleTtlMs / 2 + 100);
+        expect(await store.viewers(room, { limit: 10, after: null })).toMatchObject({
+          viewers: [],
+          hidden: 1,
+          total: 1,
+        });
+      });
+
+      it('a viewer appearing offline is counted in hidden until the latest deadline of its tabs', async () => {
+        const room = id('list');
+        await beat({ room, session: id('s'), viewer: 'hedy', listed: false });
+        await beat({ room, session: id('s'), viewer: 'hedy', listed: false, state: 'hidden' });
+        // Past the first tab's deadline, within the second's.
+        await sleep(fastRules.visibleTtlMs + 100);
+        expect(await store.viewers(room, { limit: 10, after: null })).toMatchObject({
+          viewers: [],
+          hidden: 1,
+          total: 1,
+        });
+      });
+
+      it('the green dots never show a viewer appearing offline, nor one that left', async () => {
+        const room = id('list');
+        await beat({ room, session: id('s'), viewer: 'ada' });
+        await beat({ room, session: id('s'), viewer: 'hedy', listed: false });
+        const gone = id('s');
+        await beat({ room, session: gone, viewer: 'bob' });
+        await store.leave(room, gone);
+        await sleep(fastRules.leaveGraceMs + 20);
+        const { online } = await store.onlineViewers(room, ['hedy', 'bob', 'ada', 'nobody']);
+        expect(online).toEqual(['ada']);
+      });
+
+      it('a session that names another viewer leaves the old one, which goes offline with its last tab', async () => {
+        const room = id('list');
+        const tab = id('s');
+        await beat({ room, session: tab, viewer: 'ada' });
+        await beat({ room, session: tab, viewer: 'bob', state: 'hidden' });
+        expect((await listed(room)).map((v) => v.id)).toEqual(['bob']);
+        expect((await store.onlineViewers(room, ['ada'])).online).toEqual([]);
+      });
+
+      it('pages never repeat or skip a viewer that stayed online while others come and go', async () => {
+        const room = id('list');
+        const stay = ['v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
+        for (const viewer of stay) await beat({ room, session: id('s'), viewer });
+        const seen: string[] = [];
+        let page = await store.viewers(room, { limit: 2, after: null });
+        seen.push(...page.viewers.map((v) => v.id));
+        // Between pages: one viewer joins (after every position: it comes last), one hides.
+        await beat({ room, session: id('s'), viewer: 'v0' });
+        await beat({ room, session: id('s'), viewer: 'v9', listed: false });
+        while (page.next) {
+          page = await store.viewers(room, { limit: 2, after: page.next });
+          seen.push(...page.viewers.map((v) => v.id));
+        }
+        expect(seen.filter((v) => stay.includes(v))).toEqual(stay);
+        expect(new Set(seen).size).toBe(seen.length);
+      });
+    });
+
     describe('rooms list', () => {
       const page = (prefix: string, query: Partial<RoomsQuery> = {}) =>
         store.listRooms({ limit: 50, offset: 0, prefix, sort: 'sessions', ...query });
