@@ -27,6 +27,22 @@ const secretPaths = [
   'config.webhook.secret',
 ];
 
+/**
+ * A request as its log lines show it: Fastify's fields, with the query of the online list left
+ * out, as its ids and cursor name viewers (no viewer id or name is ever logged; SPEC 9).
+ */
+export function requestForLog(request: FastifyRequest) {
+  const [path, query] = request.url.split('?');
+  const url = query !== undefined && /\/viewers$/.test(path!) ? `${path}?[redacted]` : request.url;
+  return {
+    method: request.method,
+    url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** pino-pretty is a development dependency: absent from production installs. */
 function hasPrettyPrinter(): boolean {
   try {
@@ -51,6 +67,7 @@ export function loggerOptions(
   return {
     level: config.logLevel,
     redact: { paths: secretPaths, censor: '[redacted]' },
+    serializers: { req: requestForLog },
     ...(pretty
       ? {
           transport: {

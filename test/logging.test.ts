@@ -8,6 +8,7 @@ import { buildApp } from '../src/app.js';
 import { loggerOptions } from '../src/logging.js';
 import { adminToken, heartbeat, sharedDatabase } from './support/app.js';
 import { testConfig, uniquePrefix } from './support/stores.js';
+import { claimsFor, mintHs256, secretA } from './support/tokens.js';
 
 interface LogLine {
   level: number;
@@ -141,6 +142,29 @@ it('never logs the admin token, whatever is asked and at every level', async () 
   app.log.info({ headers: asAdmin, config: app.config }, 'what a careless log call could do');
   expect(raw.length).toBeGreaterThan(5);
   expect(raw.join('\n')).not.toContain(adminToken);
+});
+
+it('never logs a viewer id or a name of the online list, at every level', async () => {
+  const { app, raw } = await openLoggedApp('trace', {
+    PRESENCE_SECRET: secretA,
+    SIGNED_ROOMS: 'club-*',
+  });
+  open = app;
+  const token = mintHs256(
+    { ...claimsFor('club-log', 'viewer-secret-1'), name: 'Secretname' },
+    secretA,
+  );
+  await heartbeat(app, { room: 'club-log', session: 'session-log-1', token });
+  const asMember = { authorization: `Bearer ${token}` };
+  const page = await app.inject({ url: '/v1/rooms/club-log/viewers?limit=1', headers: asMember });
+  expect(page.json().viewers[0].name).toBe('Secretname');
+  await app.inject({ url: '/v1/rooms/club-log/viewers?ids=viewer-secret-1', headers: asMember });
+  const cursor = Buffer.from('1|viewer-secret-1').toString('base64url');
+  await app.inject({ url: `/v1/rooms/club-log/viewers?cursor=${cursor}`, headers: asMember });
+  await app.inject({ url: '/v1/rooms/club-log/viewers?ids=viewer-secret-1,bad%20id' });
+  expect(raw.some((line) => line.includes('/viewers?[redacted]'))).toBe(true);
+  const all = raw.join('\n');
+  for (const secret of ['viewer-secret-1', 'Secretname', cursor]) expect(all).not.toContain(secret);
 });
 
 describe('the log format', () => {
