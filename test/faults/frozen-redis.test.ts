@@ -1,12 +1,16 @@
 // A Redis that stops answering without closing its connections (SIGSTOP: a stalled host, a long
 // command): under 500 requests a second, every request to every route still answers within
 // STORE_TIMEOUT_MS plus 250 ms, with 503 and Retry-After where it needs the store, and everything
-// answers 200 again once Redis goes on.
+// answers 200 again once Redis goes on. The service is held to that bound by its own clock
+// (test/support/request-timing.ts): from its request event to its answer, with the stretches a
+// busy machine kept it waiting for a CPU past the store's deadline left out, so that what other
+// work on the machine takes (this test's own sending included) is not counted against it.
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, browserAgent } from '../support/app.js';
 import { inCI } from '../support/redis.js';
 import { hasRedisServer, RedisServer, sparePort } from '../support/redis-server.js';
+import { timingHeader } from '../support/request-timing.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
 import { uniquePrefix } from '../support/stores.js';
 
@@ -108,8 +112,12 @@ interface Answer {
   retryAfter: string | undefined;
   /** The error code of a 503. */
   code: string | undefined;
+  /** As this process saw it: from sending to the end of the answer, ms. */
+  seenMs: number;
+  /** What the service took for it, by its own clock, ms (NaN: the service never answered it). */
   ms: number;
   sentAt: number;
+  tag: string;
 }
 
 describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a second', () => {
@@ -122,14 +130,21 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
     server = new RedisServer(await sparePort());
     await server.start();
     // The service in a process of its own, as it runs: the load below is not its CPU.
-    service = await startServer({
-      REDIS_URL: server.url,
-      REDIS_PREFIX: uniquePrefix('frozen'),
-      STORE_TIMEOUT_MS: String(storeTimeoutMs),
-      // The count cache as it runs by default: its single flight is one of the paths under test.
-      COUNT_CACHE_MS: '250',
-      RATE_LIMIT_MAX: '0',
-    });
+    service = await startServer(
+      {
+        REDIS_URL: server.url,
+        REDIS_PREFIX: uniquePrefix('frozen'),
+        STORE_TIMEOUT_MS: String(storeTimeoutMs),
+        // The count cache as it runs by default: its single flight is one of the paths under test.
+        COUNT_CACHE_MS: '250',
+        RATE_LIMIT_MAX: '0',
+        // Every request takes the store's path: on a busy machine the event loop's delay (the
+        // wait for a CPU included) would otherwise shed some as overloaded, a path of its own
+        // (test/faults/overload.test.ts).
+        SHED_EVENT_LOOP_DELAY_MS: '0',
+      },
+      { timing: true },
+    );
     port = service.port;
   });
   afterAll(async () => {
@@ -139,10 +154,12 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
     await server?.stop();
   });
 
+  let tags = 0;
   const send = (route: string, sent: Sent) =>
     new Promise<Answer>((resolve) => {
       const sentAt = performance.now();
-      const headers: Record<string, string> = { 'user-agent': browserAgent };
+      const tag = String(tags++);
+      const headers: Record<string, string> = { 'user-agent': browserAgent, [timingHeader]: tag };
       if (sent.body !== undefined) headers['content-type'] = 'application/json';
       if (sent.admin) headers.authorization = `Bearer ${adminToken}`;
       const req = request(
@@ -158,8 +175,10 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
               status: res.statusCode ?? 0,
               retryAfter: res.headers['retry-after'],
               code: res.statusCode === 503 ? /"code":"(\w+)"/.exec(body)?.[1] : undefined,
-              ms: performance.now() - sentAt,
+              seenMs: performance.now() - sentAt,
+              ms: Number.NaN,
               sentAt,
+              tag,
             }),
           );
         },
@@ -171,15 +190,21 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
           status: 0,
           retryAfter: undefined,
           code: err.code ?? err.message,
-          ms: performance.now() - sentAt,
+          seenMs: performance.now() - sentAt,
+          ms: Number.NaN,
           sentAt,
+          tag,
         }),
       );
       req.end(sent.body);
     });
 
-  /** Sends requestsPerSecond, in the routes' proportions, for durationMs; every answer. */
-  async function load(durationMs: number, during?: (elapsedMs: number) => void) {
+  /**
+   * Sends requestsPerSecond, in the routes' proportions, until `done` says so (asked after
+   * `during`, so that what `during` does always happens); every answer, with what the service
+   * took for it.
+   */
+  async function load(done: (elapsedMs: number) => boolean, during?: (elapsedMs: number) => void) {
     const cycle = Object.entries(routes).flatMap(([name, { weight }]) =>
       Array.from({ length: weight }, () => name),
     );
@@ -188,8 +213,8 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
     let sent = 0;
     for (;;) {
       const elapsed = performance.now() - started;
-      if (elapsed >= durationMs) break;
       during?.(elapsed);
+      if (done(elapsed)) break;
       const due = Math.floor((elapsed * requestsPerSecond) / 1000);
       for (; sent < due; sent++) {
         const name = cycle[sent % cycle.length]!;
@@ -197,7 +222,17 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return Promise.all(pending);
+    return timed(await Promise.all(pending));
+  }
+
+  /** The answers, each with what the service took for it (its line may follow the answer). */
+  async function timed(answers: Answer[]): Promise<Answer[]> {
+    const deadline = Date.now() + 10_000;
+    const untimed = () =>
+      answers.some((a) => a.status !== 0 && !service.timings.requests.has(a.tag));
+    while (untimed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const a of answers) a.ms = service.timings.tookMs(a.tag, storeTimeoutMs) ?? Number.NaN;
+    return answers;
   }
 
   it('sends every route of the API document', async () => {
@@ -213,73 +248,62 @@ describe.skipIf(!available)('a frozen Redis (SIGSTOP) under 500 requests a secon
     expect(documented.filter((r) => !(r in routes))).toEqual([]);
   });
 
-  /** One freeze under load: a second of traffic, frozenMs frozen, 1.5 s after; every answer. */
+  /**
+   * One freeze under load: a second of traffic, frozenMs frozen, 1.5 s after; every answer. The
+   * times are this process's: on a busy machine a phase may run long, never short.
+   */
   async function freezeUnderLoad() {
     const warmMs = 1_000;
     let frozenAt = 0;
     let thawedAt = 0;
-    const answers = await load(warmMs + frozenMs + 1_500, (elapsed) => {
-      if (frozenAt === 0 && elapsed >= warmMs) {
-        server.freeze();
-        frozenAt = performance.now();
-      }
-      if (thawedAt === 0 && frozenAt > 0 && performance.now() - frozenAt >= frozenMs) {
-        server.thaw();
-        thawedAt = performance.now();
-      }
-    });
-    if (thawedAt === 0) server.thaw();
-    expect(thawedAt).toBeGreaterThan(0);
+    const answers = await load(
+      () => thawedAt > 0 && performance.now() - thawedAt >= 1_500,
+      (elapsed) => {
+        if (frozenAt === 0 && elapsed >= warmMs) {
+          server.freeze();
+          frozenAt = performance.now();
+        }
+        if (thawedAt === 0 && frozenAt > 0 && performance.now() - frozenAt >= frozenMs) {
+          server.thaw();
+          thawedAt = performance.now();
+        }
+      },
+    );
     return { answers, frozenAt, thawedAt };
   }
 
-  /**
-   * Whether a run measured the service rather than a starved machine: its own liveness route,
-   * which never waits for the store, answered every time within half the margin (the other half
-   * is the request's own work), and nothing was shed as overloaded. A fault that stalled the
-   * process itself would fail this in every run, and the test with it.
-   */
-  const responsive = (answers: Answer[]) =>
-    answers.every(
-      (a) =>
-        (a.route !== 'GET /healthz' || a.ms <= (boundMs - storeTimeoutMs) / 2) &&
-        a.code !== 'overloaded',
-    );
-
+  /** Per route: requests, the longest the service took (and this process saw), how many over. */
   const slowest = (answers: Answer[]) => {
-    const byRoute: Record<string, { requests: number; maxMs: number; over: number }> = {};
+    const byRoute: Record<
+      string,
+      { requests: number; maxMs: number; maxSeenMs: number; over: number }
+    > = {};
     for (const a of answers) {
-      byRoute[a.route] ??= { requests: 0, maxMs: 0, over: 0 };
+      byRoute[a.route] ??= { requests: 0, maxMs: 0, maxSeenMs: 0, over: 0 };
       const seen = byRoute[a.route]!;
       seen.requests++;
       seen.maxMs = Math.max(seen.maxMs, Math.round(a.ms));
-      if (a.ms > boundMs) seen.over++;
+      seen.maxSeenMs = Math.max(seen.maxSeenMs, Math.round(a.seenMs));
+      // NaN (never answered by the service) is over too.
+      if (!(a.ms <= boundMs)) seen.over++;
     }
     return byRoute;
   };
 
   it('answers every request within STORE_TIMEOUT_MS + 250 ms, 503 with Retry-After for the store', async () => {
     // A process that just started compiles as it goes; measured from its second second on.
-    await load(1_500);
-    // On a machine that other work starves, a run may show only that; up to three are made.
-    let run = await freezeUnderLoad();
-    for (let attempt = 2; attempt <= 3 && !responsive(run.answers); attempt++) {
-      console.warn(
-        `frozen Redis: run ${attempt - 1} discarded, the machine starved the service:`,
-        slowest(run.answers.filter((a) => a.route === 'GET /healthz')),
-      );
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      run = await freezeUnderLoad();
-    }
-    const { answers, frozenAt, thawedAt } = run;
+    await load((elapsed) => elapsed >= 1_500);
+    const { answers, frozenAt, thawedAt } = await freezeUnderLoad();
     const byRoute = slowest(answers);
     console.log(
-      `frozen Redis: ${answers.length} requests at ${requestsPerSecond}/s, ${frozenMs} ms frozen; slowest per route:`,
+      `frozen Redis: ${answers.length} requests at ${requestsPerSecond}/s, ${frozenMs} ms frozen; slowest per route, by the service's clock (as this process saw it):`,
       Object.fromEntries(
-        Object.entries(byRoute).map(([r, s]) => [r, `${s.maxMs} ms of ${s.requests}`]),
+        Object.entries(byRoute).map(([r, s]) => [
+          r,
+          `${s.maxMs} ms (${s.maxSeenMs} ms) of ${s.requests}`,
+        ]),
       ),
     );
-    expect(responsive(answers), 'no run found the service responsive').toBe(true);
     expect(Object.fromEntries(Object.entries(byRoute).filter(([, s]) => s.over > 0))).toEqual({});
     // Every request was answered and understood: a 4xx would hide what the store's path does.
     // (The page and client files are built by npm run build; without it they are 404.)

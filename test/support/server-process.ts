@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { adminToken } from './app.js';
+import { ServiceTimings } from './request-timing.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -11,11 +12,20 @@ export interface ServerProcess {
   port: number;
   /** SIGTERM, then SIGKILL if it has not exited within 15 s. */
   stop: () => Promise<void>;
+  /** What the service measured of each request tagged with x-test-request (option `timing`). */
+  timings: ServiceTimings;
 }
 
-/** Starts the server; resolves once it listens. */
-export function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/**
+ * Starts the server; resolves once it listens. With `timing`, the service also measures each
+ * request tagged with x-test-request on its own clock (test/support/request-timing.ts).
+ */
+export function startServer(
+  env: Record<string, string>,
+  { timing = false }: { timing?: boolean } = {},
+): Promise<ServerProcess> {
+  const preload = timing ? ['--import', './test/support/request-timing-preload.ts'] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'src/server.ts'], {
     cwd: root,
     env: {
       ...process.env,
@@ -40,6 +50,13 @@ export function startServer(env: Record<string, string>): Promise<ServerProcess>
     await exited;
     clearTimeout(timer);
   };
+  const timings = new ServiceTimings();
+  let partial = '';
+  const readTimings = (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) timings.read(line);
+  };
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {
@@ -48,11 +65,12 @@ export function startServer(env: Record<string, string>): Promise<ServerProcess>
     }, 90_000);
     // Read to the end: a pipe nobody drains would stop the server once it is full.
     child.stdout?.on('data', (chunk) => {
+      if (timing) readTimings(String(chunk));
       if (out.length < 100_000) out += String(chunk);
       const port = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
       if (port) {
         clearTimeout(timer);
-        resolve({ child, port: Number(port), stop });
+        resolve({ child, port: Number(port), stop, timings });
       }
     });
     child.once('exit', (code) => {
