@@ -5,6 +5,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForReady } from '../../src/presence/redis-client.js';
 import { RedisPresenceStore } from '../../src/presence/redis-store.js';
+import { monitorOf } from '../support/redis.js';
 import { fastRules, openStore, type TestStore } from '../support/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,7 +39,7 @@ for (const kind of ['redis', 'cluster'] as const) {
     /** Count script calls (EVALSHA with four keys) on rooms of this prefix while `run` runs. */
     async function countCalls(run: () => Promise<unknown>): Promise<number> {
       const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-      const monitors = await Promise.all(nodes.map((node) => node.monitor()));
+      const monitors = await Promise.all(nodes.map(monitorOf));
       let calls = 0;
       for (const monitor of monitors) {
         monitor.on('monitor', (_time: string, args: string[]) => {

@@ -38,3 +38,20 @@ export async function requireRedis(what: string, url = redisUrl): Promise<boolea
 
 /** Seed URLs of the three-node Cluster the global setup started, or [] when it could not. */
 export const clusterUrls = (): string[] => inject('redisClusterUrls');
+
+/**
+ * A MONITOR connection to the node, once it monitors. ioredis enters monitor mode one tick after
+ * MONITOR's OK, so on a Redis other tests keep busy the lines that come with that OK are taken
+ * for replies to nothing ("Command queue state error"), and its monitor() rejects: those lines,
+ * commands sent before the caller watches, are dropped here instead.
+ */
+export async function monitorOf(node: Redis): Promise<Redis> {
+  const monitor = node.duplicate({ monitor: true, lazyConnect: false });
+  await new Promise<void>((resolve, reject) => {
+    monitor.on('error', (err: Error) => {
+      if (!err.message.startsWith('Command queue state error')) reject(err);
+    });
+    monitor.once('monitoring', () => resolve());
+  });
+  return monitor;
+}
