@@ -72,6 +72,10 @@ const routes: Record<string, { make: () => Sent; weight: number }> = {
     make: () => ({ method: 'GET', path: `/v1/rooms/${room()}/badge.svg` }),
     weight: 2,
   },
+  'GET /v1/rooms/:room/viewers': {
+    make: () => ({ method: 'GET', path: `/v1/rooms/${room()}/viewers?limit=20`, admin: true }),
+    weight: 1,
+  },
   'GET /v1/rooms': {
     make: () => ({ method: 'GET', path: '/v1/rooms?limit=20', admin: true }),
     weight: 1,
@@ -100,6 +104,10 @@ const routes: Record<string, { make: () => Sent; weight: number }> = {
   'GET /presence.d.ts': { make: () => ({ method: 'GET', path: '/presence.d.ts' }), weight: 1 },
   'GET /headcount-count.js': {
     make: () => ({ method: 'GET', path: '/headcount-count.js' }),
+    weight: 1,
+  },
+  'GET /headcount-viewers.js': {
+    make: () => ({ method: 'GET', path: '/headcount-viewers.js' }),
     weight: 1,
   },
   'GET /dashboard': { make: () => ({ method: 'GET', path: '/dashboard' }), weight: 1 },
