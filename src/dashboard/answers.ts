@@ -23,3 +23,36 @@ export type Period = PeriodsAnswer['periods'][number];
 /** GET /v1/rooms/:room/entries. */
 export type EntriesAnswer = Static<typeof Entries>;
 export type EntryJoins = EntriesAnswer['entries'][number];
+
+/**
+ * GET /v1/rooms/:room/viewers, a page of who is here. The route keeps its schema to itself, so the
+ * answer is written out here; test/dashboard/viewers.test.ts holds these fields to what the route
+ * answers.
+ */
+export interface ViewersAnswer {
+  room: string;
+  /** Listed online viewers, by since then id. */
+  viewers: OnlineViewer[];
+  /** Online viewers who asked not to be listed (counted, never listed). */
+  hidden: number;
+  /** Online viewers, listed or not: the count's viewers. */
+  total: number;
+  /** The cursor of the next page; null on the last. */
+  next_cursor: string | null;
+  /** Store time of the reading (ISO 8601, UTC). */
+  at: string;
+}
+
+export interface OnlineViewer {
+  id: string;
+  /** Display name from the latest token naming the viewer: plain text, never HTML. */
+  name: string | null;
+  /** When the viewer's current online stretch began (ISO 8601, UTC). */
+  since: string;
+  /** Whether any of its tabs is in the foreground. */
+  visible: boolean;
+  /** Its online sessions. */
+  tabs: number;
+  /** True in a signed room (the site's backend vouched for the id), false in an open one. */
+  verified: boolean;
+}

@@ -1,6 +1,6 @@
 // One room: its live count joined to its archived history on one time axis over the picked
-// range, its busiest client address, and the questions operations ask of the archive, each with
-// its CSV.
+// range, its busiest client address, who is here, and the questions operations ask of the
+// archive, each with its CSV.
 import type UPlot from 'uplot';
 import type {
   BusiestAddress,
@@ -53,6 +53,7 @@ import {
   timelineOptions,
   timelineRows,
 } from './timeline.js';
+import { watchViewers } from './viewers.js';
 
 const countEveryMs = 2_000;
 /** The busiest address is read at the rooms list's pace. */
@@ -165,6 +166,8 @@ export function mountRoom(shell: Shell, room: string): MountedView {
   const resized = wireRoom(v);
   pollUntil(v.signal, shell, countEveryMs, () => readCount(v));
   pollUntil(v.signal, shell, busiestEveryMs, () => readBusiest(v));
+  // Who is here moves with the count, so it is read at the count's pace.
+  watchViewers(shell, v.signal, v.path, countEveryMs);
   showRange(v);
   return {
     unmount: () => {
