@@ -232,6 +232,7 @@ const newPeriod = (now: number, sessions: number, viewers: number): PeriodAccumu
   peakViewersAt: now,
   joins: 0,
   joinsByEntry: {},
+  activity: {},
 });
 
 const raisePeaks = (p: Peaks, sessions: number, viewers: number, now: number) => {
@@ -257,6 +258,8 @@ function merge(a: PeriodAccumulators, b: PeriodAccumulators): PeriodAccumulators
   for (const [entry, joins] of Object.entries(b.joinsByEntry)) {
     joinsByEntry[entry] = (joinsByEntry[entry] ?? 0) + joins;
   }
+  const activity = { ...a.activity };
+  for (const [kind, n] of Object.entries(b.activity)) activity[kind] = (activity[kind] ?? 0) + n;
   const s = b.peakSessions > a.peakSessions ? b : a;
   const v = b.peakViewers > a.peakViewers ? b : a;
   return {
@@ -267,6 +270,7 @@ function merge(a: PeriodAccumulators, b: PeriodAccumulators): PeriodAccumulators
     peakViewersAt: v.peakViewersAt,
     joins: a.joins + b.joins,
     joinsByEntry,
+    activity,
   };
 }
 

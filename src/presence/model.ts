@@ -401,6 +401,7 @@ function periodOf(entries: Entry[]): PeriodAccumulators {
     peakViewersAt: viewers.at,
     joins: joins.length,
     joinsByEntry,
+    activity: {},
   };
 }
 

@@ -117,9 +117,11 @@ const num = (value: string | number | undefined, fallback = 0) => {
 
 function periodFrom(hash: Record<string, string>, at: number): PeriodAccumulators {
   const joinsByEntry: Record<string, number> = {};
+  const activity: Record<string, number> = {};
   for (const field in hash) {
     if (field.startsWith('e:') && num(hash[field]) > 0)
       joinsByEntry[field.slice(2)] = num(hash[field]);
+    if (field.startsWith('k:') && num(hash[field]) > 0) activity[field.slice(2)] = num(hash[field]);
   }
   return {
     since: num(hash.since, at),
@@ -129,6 +131,7 @@ function periodFrom(hash: Record<string, string>, at: number): PeriodAccumulator
     peakViewersAt: num(hash.pvt, at),
     joins: num(hash.j),
     joinsByEntry,
+    activity,
   };
 }
 

@@ -188,6 +188,8 @@ export interface PeriodAccumulators {
   peakViewersAt: number;
   joins: number;
   joinsByEntry: Record<string, number>;
+  /** Activity counted in the period (SPEC 10): kind → events (only kinds with some). */
+  activity: Record<string, number>;
 }
 
 export interface LivePeriodReading {

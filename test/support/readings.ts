@@ -22,6 +22,7 @@ export interface ReadingFields {
   peakViewersAt?: number;
   joins?: number;
   joinsByEntry?: Record<string, number>;
+  activity?: Record<string, number>;
   live?: LivePeriodReading | null;
   closed?: LivePeriodReading[];
   busiestAddress?: number;
@@ -45,6 +46,7 @@ export function reading(f: ReadingFields): RoomReading {
       peakViewersAt: f.peakViewersAt ?? f.since,
       joins: f.joins ?? 0,
       joinsByEntry: f.joinsByEntry ?? {},
+      activity: f.activity ?? {},
     },
     live: f.live ?? null,
     closed: f.closed ?? [],
