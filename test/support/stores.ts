@@ -35,6 +35,11 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     // Counts read the store every time: tests check each count against what was just sent.
     // test/routes/count-cache.happy.test.ts checks the cache itself.
     COUNT_CACHE_MS: '0',
+    // No load shedding and no stretched intervals: the event-loop delay of a test's process is the
+    // machine's load (other test files, other work), not the service's.
+    // test/faults/overload.test.ts checks both.
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    STRETCH_EVENT_LOOP_DELAY_MS: '0',
     LOG_LEVEL: 'silent',
     // Never the developer's ./data: an in-memory embedded database unless a test says otherwise.
     DATA_DIR: 'memory://',
