@@ -107,6 +107,8 @@ function withDeadline(counter: PresenceCounter, timeoutMs: number): PresenceCoun
     // Bounded per batch inside the Redis store: one timer for a tick's heartbeats, not one each.
     heartbeat: (hb) => counter.heartbeat(hb),
     leave: (room, session) => bound(counter.leave(room, session)),
+    recordActivity: (events) => bound(counter.recordActivity(events)),
+    pageActivity: (event) => bound(counter.pageActivity(event)),
     count: (room) => bound(counter.count(room)),
     counts: (rooms) => bound(counter.counts(rooms)),
     concentration: (rooms) => bound(counter.concentration(rooms)),

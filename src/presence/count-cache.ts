@@ -33,6 +33,8 @@ export function cachedCounts(counter: PresenceCounter, maxAgeMs: number): Cached
     kind: counter.kind,
     heartbeat: (hb) => counter.heartbeat(hb),
     leave: (room, session) => counter.leave(room, session),
+    recordActivity: (events) => counter.recordActivity(events),
+    pageActivity: (event) => counter.pageActivity(event),
     count,
     async counts(rooms) {
       const counts = await Promise.all(rooms.map(count));
@@ -55,6 +57,8 @@ function bound(counter: PresenceCounter): PresenceCounter {
     kind: counter.kind,
     heartbeat: (hb) => counter.heartbeat(hb),
     leave: (room, session) => counter.leave(room, session),
+    recordActivity: (events) => counter.recordActivity(events),
+    pageActivity: (event) => counter.pageActivity(event),
     count: (room) => counter.count(room),
     counts: (rooms) => counter.counts(rooms),
     concentration: (rooms) => counter.concentration(rooms),

@@ -33,6 +33,14 @@ export interface RoomKeys {
   sessionPrefix: string;
   /** Prefix of the per-viewer sorted sets (session → deadline), kept for viewers with several sessions. */
   tabsPrefix: string;
+  /** Sorted set, scores 0: '<since, 13 digits>|<viewer>' per listed viewer (the online list; lua/lib.lua). */
+  listed: string;
+  /** Sorted set: viewer → its deadline, for viewers appearing offline. */
+  hiddenViewers: string;
+  /** Hash: viewer → since, its one tab, what its latest heartbeat said of it (lua/lib.lua). */
+  viewerInfo: string;
+  /** Prefix of the per-session strings: store time (ms) of the session's latest activity event. */
+  activityPrefix: string;
 }
 
 export function roomKeys(prefix: string, room: string): RoomKeys {
@@ -52,6 +60,10 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     addressOf: `${base}z`,
     sessionPrefix: `${base}s:`,
     tabsPrefix: `${base}t:`,
+    listed: `${base}o`,
+    hiddenViewers: `${base}q`,
+    viewerInfo: `${base}i`,
+    activityPrefix: `${base}y:`,
   };
 }
 

@@ -8,6 +8,8 @@ import sortedBtree from 'sorted-btree';
 import { viewerMember } from './keys.js';
 import { keepFirst, type Ranked } from './rooms-list.js';
 import type {
+  ActivityEvent,
+  ActivityOutcome,
   AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
@@ -15,6 +17,7 @@ import type {
   ListedViewer,
   LivePeriodReading,
   OnlineViewers,
+  PageActivity,
   PeriodAccumulators,
   PresenceRules,
   PresenceStore,
@@ -27,7 +30,7 @@ import type {
   ViewersPage,
   ViewersQuery,
 } from './store.js';
-import { maxStretch } from './store.js';
+import { defaultActivityMaxKinds, maxStretch, pageActivityGapMs } from './store.js';
 
 // sorted-btree is CommonJS with its class as exports.default: Node.js imports the exports object as
 // the default, esbuild and Vite the class itself.
@@ -121,6 +124,8 @@ class Room {
   readonly listed = new BTree<ViewerPosition, true>(undefined, byPosition);
   /** Online viewers that asked not to be listed. */
   hidden = 0;
+  /** Session → time of its latest counted activity event, kept beyond its session's expiry. */
+  readonly lastActivity = new Map<string, number>();
   readonly addresses = new AddressTally();
   private readonly deadlines = new Heap<{ deadline: number; session: string }>(
     (a, b) => a.deadline - b.deadline,
@@ -133,8 +138,12 @@ class Room {
   live: Live | null = null;
   closed: LivePeriodReading[] = [];
 
+  /** When its accumulators began: the first heartbeat or activity since it was last forgotten. */
+  readonly began: number;
+
   constructor(now: number) {
     this.period = newPeriod(now, 0, 0);
+    this.began = now;
   }
 
   /** Takes every session whose deadline is before now offline. */
@@ -279,6 +288,8 @@ export class MemoryPresenceStore implements PresenceStore {
   private readonly rooms = new Map<string, Room>();
   private readonly locks = new Map<string, { token: string; until: number }>();
   private readonly salts = new Map<string, string>();
+  /** Rooms forgotten in the millisecond they began, listed to archive until read once more. */
+  private readonly lingering = new Set<string>();
 
   constructor(
     private readonly rules: PresenceRules,
@@ -330,6 +341,7 @@ export class MemoryPresenceStore implements PresenceStore {
     if (!room) {
       room = new Room(now);
       this.rooms.set(hb.room, room);
+      this.lingering.delete(hb.room);
     }
     const sessionsBefore = room.sessions.size;
     if (sessionsBefore === 0) {
@@ -364,6 +376,65 @@ export class MemoryPresenceStore implements PresenceStore {
     raisePeaks(room.period, sessions, viewers, now);
     raisePeaks(live, sessions, viewers, now);
     return { accepted: true, sessions, viewers, joined, stretch, at: now };
+  }
+
+  async recordActivity(events: readonly ActivityEvent[]): Promise<ActivityOutcome> {
+    return this.countActivity(this.clock(), events);
+  }
+
+  private countActivity(now: number, events: readonly ActivityEvent[]): ActivityOutcome {
+    const max = this.rules.activityMaxKinds ?? defaultActivityMaxKinds;
+    const kinds = new Map<string, Set<string>>();
+    for (const e of events) {
+      let seen = kinds.get(e.room);
+      if (!seen) {
+        seen = new Set(Object.keys(this.rooms.get(e.room)?.period.activity ?? {}));
+        kinds.set(e.room, seen);
+      }
+      seen.add(e.kind);
+    }
+    // The first room named that would pass the limit, as every store says it.
+    for (const [room, seen] of kinds) {
+      if (seen.size > max) return { accepted: false, reason: 'too_many_kinds', room, at: now };
+    }
+    for (const e of events) {
+      let room = this.rooms.get(e.room);
+      if (!room) {
+        room = new Room(now);
+        this.rooms.set(e.room, room);
+        this.lingering.delete(e.room);
+      }
+      const activity = room.period.activity;
+      activity[e.kind] = (activity[e.kind] ?? 0) + e.n;
+    }
+    const roomsAt = Object.fromEntries([...kinds.keys()].map((room) => [room, now]));
+    return { accepted: true, at: now, roomsAt };
+  }
+
+  async pageActivity(event: PageActivity): Promise<ActivityOutcome> {
+    const now = this.clock();
+    const room = this.room(event.room, now);
+    if (!room?.sessions.has(event.session)) return { accepted: false, reason: 'offline', at: now };
+    const elapsedMs = now - (room.lastActivity.get(event.session) ?? Number.NEGATIVE_INFINITY);
+    const gapMs = this.rules.pageActivityGapMs ?? pageActivityGapMs;
+    if (elapsedMs < gapMs) {
+      return {
+        accepted: false,
+        reason: 'too_fast',
+        retryAfterMs: gapMs - elapsedMs,
+        at: now,
+      };
+    }
+    const outcome = this.countActivity(now, [event]);
+    if (outcome.accepted) {
+      // Past the gap a time no longer matters: swept once they outnumber the sessions.
+      if (room.lastActivity.size > 2 * room.sessions.size + 100) {
+        for (const [id, at] of room.lastActivity)
+          if (now - at >= gapMs) room.lastActivity.delete(id);
+      }
+      room.lastActivity.set(event.session, now);
+    }
+    return outcome;
   }
 
   async leave(roomId: string, sessionId: string): Promise<LeaveOutcome> {
@@ -477,7 +548,7 @@ export class MemoryPresenceStore implements PresenceStore {
   }
 
   async roomsToArchive(): Promise<string[]> {
-    return [...this.rooms.keys()];
+    return [...this.rooms.keys(), ...this.lingering];
   }
 
   async readRooms(rooms: readonly string[]): Promise<RoomReading[]> {
@@ -485,6 +556,7 @@ export class MemoryPresenceStore implements PresenceStore {
     const readings: RoomReading[] = [];
     for (const id of rooms) {
       const room = this.room(id, now);
+      this.lingering.delete(id);
       if (!room) continue;
       const tally = room.tally();
       const period = room.pending ? merge(room.pending, room.period) : room.period;
@@ -509,8 +581,12 @@ export class MemoryPresenceStore implements PresenceStore {
       room.closed = room.closed.filter((c) => !archived.has(c.start));
       if (room.live && archived.has(room.live.start)) room.live = null;
       // No live period and no join since the reading: the room is empty and fully archived.
-      if (!room.live && room.closed.length === 0 && !room.pending && room.period.joins === 0) {
+      const quiet = room.period.joins === 0 && Object.keys(room.period.activity).length === 0;
+      if (!room.live && room.closed.length === 0 && !room.pending && quiet) {
         this.rooms.delete(reading.room);
+        // As on Redis, whose rooms to archive know a room by the millisecond it began: a reading
+        // of that same millisecond leaves it there until the next one finds nothing.
+        if (room.began >= reading.at) this.lingering.add(reading.room);
       }
     }
   }

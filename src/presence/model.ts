@@ -3,6 +3,8 @@
 // of what happened in it, and every archive reading is figured from that log. Both stores are
 // checked against this model, answer by answer, by test/presence/model.property.test.ts.
 import type {
+  ActivityEvent,
+  ActivityOutcome,
   AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
@@ -10,6 +12,7 @@ import type {
   ListedViewer,
   LivePeriodReading,
   OnlineViewers,
+  PageActivity,
   PeriodAccumulators,
   PresenceRules,
   RoomCount,
@@ -19,7 +22,7 @@ import type {
   ViewersPage,
   ViewersQuery,
 } from './store.js';
-import { maxStretch } from './store.js';
+import { defaultActivityMaxKinds, maxStretch, pageActivityGapMs } from './store.js';
 
 interface ModelSession {
   /** Store time (ms) until which the session is online, inclusive. */
@@ -31,6 +34,8 @@ interface ModelSession {
   lastBeat: number | null;
   /** The (hashed) client address of its latest accepted heartbeat, if it named one. */
   address: string | undefined;
+  /** Time of its latest counted activity event, if any. */
+  lastActivity?: number;
   /** Every stretch of time the session was online for one viewer, oldest first (see Span). */
   spans: Span[];
 }
@@ -62,6 +67,8 @@ export class PresenceModel {
   private readonly rooms = new Map<string, ModelRoom>();
   /** What the archive has not finished with, per room (see the archive half below). */
   private readonly logs = new Map<string, RoomLog>();
+  /** Rooms forgotten in the millisecond their accumulators began: still to archive (see commit). */
+  private readonly lingering = new Set<string>();
   /** Accepted heartbeats so far: orders the spans' latest heartbeats. */
   private beats = 0;
 
@@ -136,6 +143,8 @@ export class PresenceModel {
       lastBeat: now,
       address: hb.address,
       spans,
+      // A session's events are paced whatever became of it in between.
+      lastActivity: previous?.lastActivity,
     });
     const { sessions, viewers } = this.tally(r, now);
     this.logBeat(hb.room, {
@@ -241,6 +250,55 @@ export class PresenceModel {
     return { online: [...new Set(ids)].filter((id) => here.has(id)), at: now };
   }
 
+  // Activity (SPEC 10): each event counted is an entry of its room's log.
+
+  /** The room that would count more kinds than allowed in its open period, if any. */
+  private tooManyKinds(events: readonly ActivityEvent[]): string | undefined {
+    const max = this.rules.activityMaxKinds ?? defaultActivityMaxKinds;
+    const rooms = new Set(events.map((e) => e.room));
+    return [...rooms].find((room) => {
+      const entries = this.logs.get(room)?.entries ?? [];
+      const open = entries.slice(entries.findLastIndex((e) => e.kind === 'read') + 1);
+      const kinds = new Set(open.flatMap((e) => (e.kind === 'activity' ? [e.activity] : [])));
+      for (const e of events) if (e.room === room) kinds.add(e.kind);
+      return kinds.size > max;
+    });
+  }
+
+  /**
+   * A backend's events, at one store time, or each room's at its own (roomsAt: a batch spread over
+   * Cluster slots, one call each; the kinds were checked in every slot before any counted).
+   */
+  recordActivity(
+    now: number,
+    events: readonly ActivityEvent[],
+    roomsAt: Record<string, number> = {},
+  ): ActivityOutcome {
+    const room = this.tooManyKinds(events);
+    if (room !== undefined) return { accepted: false, reason: 'too_many_kinds', room, at: now };
+    const times: Record<string, number> = {};
+    for (const e of events) times[e.room] = roomsAt[e.room] ?? now;
+    for (const e of events) this.logActivity(e.room, times[e.room]!, e.kind, e.n);
+    return { accepted: true, at: Math.max(...Object.values(times)), roomsAt: times };
+  }
+
+  pageActivity(now: number, event: PageActivity): ActivityOutcome {
+    const session = this.rooms.get(event.room)?.sessions.get(event.session);
+    if (!session || !isOnline(session, now)) return { accepted: false, reason: 'offline', at: now };
+    const elapsedMs = now - (session.lastActivity ?? Number.NEGATIVE_INFINITY);
+    const gapMs = this.rules.pageActivityGapMs ?? pageActivityGapMs;
+    if (elapsedMs < gapMs)
+      return {
+        accepted: false,
+        reason: 'too_fast',
+        retryAfterMs: gapMs - elapsedMs,
+        at: now,
+      };
+    const outcome = this.recordActivity(now, [event]);
+    if (outcome.accepted) session.lastActivity = now;
+    return outcome;
+  }
+
   // The archive half. Each room keeps a log of what happened in it, from its first heartbeat until
   // the archive has written all of it; every figure of a reading is counted from the log when it is
   // read, never kept as a running total. Readings are known by their time, as in the stores: two
@@ -248,9 +306,14 @@ export class PresenceModel {
 
   /** An accepted heartbeat begins the room's log when it has none. */
   private logBeat(roomId: string, beat: Omit<Beat, 'kind'>): void {
-    const log = this.logs.get(roomId) ?? { entries: [], cut: -1, archived: new Set<number>() };
-    this.logs.set(roomId, log);
+    const log = this.logs.get(roomId) ?? this.newLog(roomId);
     log.entries.push({ kind: 'beat', ...beat });
+  }
+
+  /** Activity may come first: it begins the room's log when it has none. */
+  private logActivity(roomId: string, at: number, activity: string, n: number): void {
+    const log = this.logs.get(roomId) ?? this.newLog(roomId);
+    log.entries.push({ kind: 'activity', at, activity, n });
   }
 
   /** Only an online session leaves, so its room has a log. */
@@ -263,8 +326,16 @@ export class PresenceModel {
     return livePeriods(this.logs.get(roomId)?.entries ?? [], false).at(-1) ?? null;
   }
 
+  /** A room's log begins with what began its accumulators: it is to be archived again. */
+  private newLog(roomId: string): RoomLog {
+    const log = { entries: [], cut: -1, archived: new Set<number>() };
+    this.logs.set(roomId, log);
+    this.lingering.delete(roomId);
+    return log;
+  }
+
   roomsToArchive(): string[] {
-    return [...this.logs.keys()];
+    return [...this.logs.keys(), ...this.lingering];
   }
 
   /**
@@ -275,7 +346,11 @@ export class PresenceModel {
    */
   read(now: number, roomId: string): RoomReading | null {
     const log = this.logs.get(roomId);
-    if (!log) return null;
+    if (!log) {
+      // A room forgotten in the millisecond it began leaves the rooms to archive once read.
+      this.lingering.delete(roomId);
+      return null;
+    }
     const tally = this.tally(this.rooms.get(roomId), now);
     const period = periodOf(log.entries.slice(Math.max(log.cut, 0)));
     const lives = livePeriods(log.entries, tally.sessions === 0);
@@ -306,8 +381,16 @@ export class PresenceModel {
     const latest = log.entries.findLastIndex((e) => e.kind === 'read');
     if (latest >= 0 && log.entries[latest]!.at === reading.at) log.cut = latest;
     const nothingSince = log.cut === log.entries.length - 1;
-    if (nothingSince && liveStarts(log.entries).every((i) => log.archived.has(log.entries[i]!.at)))
+    if (
+      nothingSince &&
+      liveStarts(log.entries).every((i) => log.archived.has(log.entries[i]!.at))
+    ) {
       this.logs.delete(reading.room);
+      // The rooms to archive know a room by when its accumulators began: one read in that same
+      // millisecond cannot tell what came before it from what came after, so the room stays there
+      // until the next reading finds nothing.
+      if (log.entries[0]!.at >= reading.at) this.lingering.add(reading.room);
+    }
   }
 }
 
@@ -357,7 +440,9 @@ type Entry =
   /** A leave of an online session: the nearer deadline it gave it. */
   | { kind: 'leave'; at: number; session: string; deadline: number }
   /** A reading, with the counts at that moment. */
-  | { kind: 'read'; at: number; sessions: number; viewers: number };
+  | { kind: 'read'; at: number; sessions: number; viewers: number }
+  /** Activity counted: n events of one kind. */
+  | { kind: 'activity'; at: number; activity: string; n: number };
 
 interface RoomLog {
   /** Oldest first. */
@@ -387,21 +472,29 @@ function highest(samples: Sample[]): Sample {
  * adds nothing, as counts only rise on a heartbeat.
  */
 function periodOf(entries: Entry[]): PeriodAccumulators {
-  const counted = entries.filter((e) => e.kind !== 'leave');
+  const since = entries[0]!.at;
+  // A period that began with activity starts at no one: a peak of 0 then.
+  const counted = [
+    { at: since, sessions: 0, viewers: 0 },
+    ...entries.filter((e) => e.kind === 'beat' || e.kind === 'read'),
+  ];
   const sessions = highest(counted.map((e) => ({ at: e.at, count: e.sessions })));
   const viewers = highest(counted.map((e) => ({ at: e.at, count: e.viewers })));
+  const activity: Record<string, number> = {};
+  for (const e of entries)
+    if (e.kind === 'activity') activity[e.activity] = (activity[e.activity] ?? 0) + e.n;
   const joins = entries.filter(isJoin);
   const joinsByEntry: Record<string, number> = {};
   for (const { entry } of joins) if (entry) joinsByEntry[entry] = (joinsByEntry[entry] ?? 0) + 1;
   return {
-    since: entries[0]!.at,
+    since,
     peakSessions: sessions.count,
     peakSessionsAt: sessions.at,
     peakViewers: viewers.count,
     peakViewersAt: viewers.at,
     joins: joins.length,
     joinsByEntry,
-    activity: {},
+    activity,
   };
 }
 
@@ -434,6 +527,7 @@ function livePeriods(entries: Entry[], emptyNow: boolean): LivePeriodReading[] {
 /** Each session's deadline as its latest heartbeat or leave left it. */
 function lastDeadlines(entries: Entry[]): number[] {
   const deadlines = new Map<string, number>();
-  for (const e of entries) if (e.kind !== 'read') deadlines.set(e.session, e.deadline);
+  for (const e of entries)
+    if (e.kind === 'beat' || e.kind === 'leave') deadlines.set(e.session, e.deadline);
   return [...deadlines.values()];
 }

@@ -12,10 +12,11 @@ export interface RedisSettings {
 export type RedisClient = Redis | Cluster;
 
 /**
- * Commands that are sent in batches already (a tick's heartbeats, one call per hash slot): ioredis
- * would auto-pipeline them by their first argument, the number of keys, not by their keys' slot.
+ * Commands that are sent in batches already (a tick's heartbeats, a backend's activity; one call
+ * per hash slot): ioredis would auto-pipeline them by their first argument, the number of keys,
+ * not by their keys' slot.
  */
-const batchedCommands = ['hcHeartbeats'];
+const batchedCommands = ['hcHeartbeats', 'hcActivity'];
 
 const reconnectDelayMs = (attempt: number) => Math.min(attempt * 100, 2_000);
 

@@ -13,6 +13,7 @@ import {
 import { roomIndexKey, roomKeys } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import {
+  parseActivity,
   parseConcentration,
   parseCount,
   parseHeartbeats,
@@ -20,13 +21,16 @@ import {
   parseOnlineViewers,
   parseViewers,
 } from './replies.js';
-import { countKeys, heartbeatsRequest, listPosition } from './scripts.js';
+import { activityRequest, countKeys, heartbeatsRequest, listPosition } from './scripts.js';
 import type {
+  ActivityEvent,
+  ActivityOutcome,
   AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
   OnlineViewers,
+  PageActivity,
   PresenceRules,
   RoomCount,
   ViewersPage,
@@ -105,6 +109,56 @@ export class RedisCounting {
 
   count(room: string): Promise<RoomCount> {
     return guard(async () => parseCount(await this.redis.hcCount(...countKeys(this.prefix, room))));
+  }
+
+  /**
+   * A backend's events: one call per room slot (one call on a single Redis). Spread over several
+   * Cluster slots, every slot checks its rooms' kinds first, so that a refusal counts nothing.
+   */
+  async recordActivity(events: readonly ActivityEvent[]): Promise<ActivityOutcome> {
+    const calls = new Map<number, Map<string, ActivityEvent[]>>();
+    for (const e of events) {
+      const slot = this.cluster ? roomSlot(e.room) : 0;
+      const byRoom = calls.get(slot) ?? new Map<string, ActivityEvent[]>();
+      calls.set(slot, byRoom);
+      byRoom.set(e.room, [...(byRoom.get(e.room) ?? []), e]);
+    }
+    if (calls.size > 1) {
+      const checks = await Promise.all([...calls.values()].map((c) => this.activity(c, 'check')));
+      const refused = checks.find((c) => !c.accepted);
+      if (refused) return refused;
+    }
+    const counted = await Promise.all([...calls.values()].map((c) => this.activity(c, 'count')));
+    const refused = counted.find((c) => !c.accepted);
+    if (refused) return refused;
+    const roomsAt = Object.assign({}, ...counted.map((c) => (c.accepted ? c.roomsAt : {})));
+    return { accepted: true, at: Math.max(...counted.map((c) => c.at)), roomsAt };
+  }
+
+  pageActivity(event: PageActivity): Promise<ActivityOutcome> {
+    return this.activity(new Map([[event.room, [event]]]), 'count', event.session);
+  }
+
+  /** One call of activity.lua, then the room index for rooms whose accumulators it began. */
+  private activity(
+    byRoom: ReadonlyMap<string, readonly ActivityEvent[]>,
+    mode: 'count' | 'check',
+    session?: string,
+  ): Promise<ActivityOutcome> {
+    const { keys, args } = activityRequest(this.prefix, this.rules, byRoom, mode, session);
+    return guard(() =>
+      withTimeout(
+        (async () => {
+          const reply = await this.redis.hcActivity(keys.length, ...keys, ...args);
+          const { outcome, created } = parseActivity(reply, [...byRoom.keys()]);
+          const index = created.flatMap((room) => [outcome.at, room]);
+          if (index.length > 0) await this.redis.zadd(this.index, ...index);
+          return outcome;
+        })(),
+        this.timeoutMs,
+        'the presence store',
+      ),
+    );
   }
 
   viewers(room: string, { limit, after }: ViewersQuery): Promise<ViewersPage> {

@@ -11,11 +11,14 @@ import { RedisCounting } from './redis-counting.js';
 import { RedisRoomsList } from './redis-rooms-list.js';
 import { defineScripts } from './scripts.js';
 import type {
+  ActivityEvent,
+  ActivityOutcome,
   AddressConcentration,
   Heartbeat,
   HeartbeatOutcome,
   LeaveOutcome,
   OnlineViewers,
+  PageActivity,
   PresenceRules,
   PresenceStore,
   RoomCount,
@@ -72,6 +75,14 @@ export class RedisPresenceStore implements PresenceStore {
 
   concentration(rooms: readonly string[]): Promise<Map<string, AddressConcentration>> {
     return this.counting.concentration(rooms);
+  }
+
+  recordActivity(events: readonly ActivityEvent[]): Promise<ActivityOutcome> {
+    return this.counting.recordActivity(events);
+  }
+
+  pageActivity(event: PageActivity): Promise<ActivityOutcome> {
+    return this.counting.pageActivity(event);
   }
 
   viewers(room: string, query: ViewersQuery): Promise<ViewersPage> {

@@ -1,6 +1,7 @@
 // Every script reply is parsed here, by name: each script's output fields are listed once, in the
 // order its Lua header documents, and nothing else indexes a reply by position.
 import type {
+  ActivityOutcome,
   AddressConcentration,
   HeartbeatOutcome,
   LeaveOutcome,
@@ -274,4 +275,32 @@ export function parseOnlineViewers(
   ids: readonly string[],
 ): OnlineViewers {
   return { online: ids.filter((_, i) => Number(reply[i + 1]) === 1), at: Number(reply[0]) };
+}
+
+/**
+ * activity.lua: {now, outcome, created flag per room}. Outcome 0: counted; -r: the r-th room of the
+ * call would count too many kinds; -1000: the page's session is offline; > 0: too fast, retry then.
+ */
+export function parseActivity(
+  reply: readonly number[],
+  rooms: readonly string[],
+): { outcome: ActivityOutcome; created: string[] } {
+  const at = Number(reply[0]);
+  const code = Number(reply[1]);
+  if (code === -1000) return { outcome: { accepted: false, reason: 'offline', at }, created: [] };
+  if (code < 0) {
+    const room = rooms[-code - 1]!;
+    return { outcome: { accepted: false, reason: 'too_many_kinds', room, at }, created: [] };
+  }
+  if (code > 0) {
+    return {
+      outcome: { accepted: false, reason: 'too_fast', retryAfterMs: code, at },
+      created: [],
+    };
+  }
+  const roomsAt = Object.fromEntries(rooms.map((room) => [room, at]));
+  return {
+    outcome: { accepted: true, at, roomsAt },
+    created: rooms.filter((_, i) => Number(reply[i + 2]) === 1),
+  };
 }

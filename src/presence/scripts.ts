@@ -8,7 +8,15 @@ import type { HeartbeatCall } from './heartbeat-batches.js';
 import { roomKeys, viewerMember } from './keys.js';
 import type { RedisClient } from './redis-client.js';
 import { commitPayload } from './replies.js';
-import type { Heartbeat, PresenceRules, RoomReading, ViewerPosition } from './store.js';
+import {
+  type ActivityEvent,
+  defaultActivityMaxKinds,
+  type Heartbeat,
+  type PresenceRules,
+  pageActivityGapMs,
+  type RoomReading,
+  type ViewerPosition,
+} from './store.js';
 
 // Scripts live in src/presence/lua; this path resolves from src/ and from dist/ alike.
 const luaDir = fileURLToPath(new URL('../../src/presence/lua/', import.meta.url));
@@ -26,6 +34,10 @@ declare module 'ioredis' {
     hcCount(...keys: string[]): Result<number[], Context>;
     hcConcentration(base: string): Result<number[], Context>;
     hcViewers(base: string, position: string, limit: number): Result<(string | number)[], Context>;
+    hcActivity(
+      numberOfKeys: number,
+      ...keysAndArgs: (string | number)[]
+    ): Result<number[], Context>;
     hcOnlineViewers(base: string, ...ids: string[]): Result<number[], Context>;
     hcRead(numberOfKeys: number, ...keys: string[]): Result<string, Context>;
     hcReadRoom(...keys: string[]): Result<string, Context>;
@@ -57,6 +69,8 @@ export function defineScripts(redis: RedisClient): void {
   redis.defineCommand('hcLeave', { numberOfKeys: 1, lua: withLib('leave-1.lua') });
   redis.defineCommand('hcCount', { numberOfKeys: 4, lua: withLib('count-4.lua') });
   redis.defineCommand('hcConcentration', { numberOfKeys: 1, lua: withLib('concentration-1.lua') });
+  // Any number of rooms: the caller passes the number of keys (rooms) first.
+  redis.defineCommand('hcActivity', { lua: withLib('activity.lua') });
   redis.defineCommand('hcViewers', { numberOfKeys: 1, lua: withLib('viewers-1.lua') });
   redis.defineCommand('hcOnlineViewers', { numberOfKeys: 1, lua: withLib('online-viewers-1.lua') });
   // Any number of rooms, 10 keys each: the caller passes the number of keys first.
@@ -109,6 +123,32 @@ export function heartbeatsRequest(
         said(hb),
       );
     }
+  }
+  return { keys, args };
+}
+
+/**
+ * activity.lua: one key per room (its key base), then the kinds limit, the mode and the page's
+ * session ('' for a backend), then per room its events.
+ */
+export function activityRequest(
+  prefix: string,
+  rules: PresenceRules,
+  byRoom: ReadonlyMap<string, readonly ActivityEvent[]>,
+  mode: 'count' | 'check',
+  session = '',
+): { keys: string[]; args: (string | number)[] } {
+  const keys: string[] = [];
+  const args: (string | number)[] = [
+    rules.activityMaxKinds ?? defaultActivityMaxKinds,
+    mode,
+    session,
+    rules.pageActivityGapMs ?? pageActivityGapMs,
+  ];
+  for (const [room, events] of byRoom) {
+    keys.push(roomKeys(prefix, room).base);
+    args.push(events.length);
+    for (const e of events) args.push(e.kind, e.n);
   }
   return { keys, args };
 }

@@ -34,7 +34,60 @@ export interface PresenceRules {
    * stop growing with its size. Absent: rooms are never stretched for their size.
    */
   largeRoomSessions?: number;
+  /**
+   * Activity kinds one room may count in a snapshot period (ACTIVITY_MAX_KINDS, default 20): events
+   * that would bring one more are refused (too_many_kinds), with nothing of their call counted.
+   */
+  activityMaxKinds?: number;
+  /** A page's session may send one activity event per this many ms; pageActivityGapMs by default. */
+  pageActivityGapMs?: number;
 }
+
+/** Activity kinds a room counts per snapshot period unless configured (ACTIVITY_MAX_KINDS). */
+export const defaultActivityMaxKinds = 20;
+
+/** A page's session may send one activity event per this many ms (SPEC 10). */
+export const pageActivityGapMs = 1_000;
+
+/** Events of one kind in one room (SPEC 10): a comment, a reaction, a purchase. */
+export interface ActivityEvent {
+  room: string;
+  /** `^[a-z][a-z0-9_-]{0,31}$`, checked by the route. */
+  kind: string;
+  /** How many events (1-1000). */
+  n: number;
+}
+
+/** An event sent by a page: counted only for a session online in the room, one a second. */
+export interface PageActivity extends ActivityEvent {
+  session: string;
+}
+
+export type ActivityOutcome =
+  | {
+      accepted: true;
+      /** Store time, epoch ms: the latest of roomsAt. */
+      at: number;
+      /**
+       * The store time each room counted its events at: one time for a call on one Redis; on Cluster
+       * each slot's call has its own.
+       */
+      roomsAt: Record<string, number>;
+    }
+  | {
+      accepted: false;
+      /**
+       * too_many_kinds: a room would count more than activityMaxKinds kinds in the period (its id
+       * in `room`). offline: the page's session is not online in the room. too_fast: the session
+       * sent an event less than pageActivityGapMs ago.
+       */
+      reason: 'too_many_kinds' | 'offline' | 'too_fast';
+      /** The room that refused too_many_kinds. */
+      room?: string;
+      /** too_fast: the rest of the gap. */
+      retryAfterMs?: number;
+      at: number;
+    };
 
 /** The most a session's interval and ttl are ever stretched, under load or for a room's size. */
 export const maxStretch = 9;
@@ -266,6 +319,13 @@ export interface PresenceCounter {
   /** 'redis' or 'embedded', for logs and /readyz. */
   readonly kind: 'redis' | 'embedded';
   heartbeat(hb: Heartbeat): Promise<HeartbeatOutcome>;
+  /**
+   * Counts a backend's activity: every event or none (too_many_kinds). One store call per room
+   * slot; on Redis Cluster with several slots the kinds are checked in every slot first.
+   */
+  recordActivity(events: readonly ActivityEvent[]): Promise<ActivityOutcome>;
+  /** Counts a page's event, for a session online in the room, one a second per session. */
+  pageActivity(event: PageActivity): Promise<ActivityOutcome>;
   /** Moves the session's deadline to now + leave grace at most; unknown sessions are fine. */
   leave(room: string, session: string): Promise<LeaveOutcome>;
   count(room: string): Promise<RoomCount>;

@@ -31,6 +31,9 @@ const rules: PresenceRules = {
   maxSessionsPerAddress: 2,
   // Small, so that rooms here reach it: a room of 3 or 4 sessions stretches its heartbeats.
   largeRoomSessions: 3,
+  // Small too: four kinds of activity are sent, and a period holds three.
+  activityMaxKinds: 3,
+  pageActivityGapMs: 60,
 };
 
 /**
@@ -251,6 +254,36 @@ class ViewersCommand implements Command {
   toString = () => `viewers(${this.room}, ${this.limit})`;
 }
 
+const KINDS = ['comment', 'like', 'buy', 'ask'];
+
+/** A site's backend counts events, in one or both rooms at once: all of them, or none. */
+class ActivityCommand implements Command {
+  constructor(readonly events: { room: number; kind: string; n: number }[]) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const events = this.events.map((e) => ({ room: r.rooms[e.room]!, kind: e.kind, n: e.n }));
+    const got = await r.store.recordActivity(events);
+    expect(got).toEqual(m.model.recordActivity(got.at, events, got.accepted ? got.roomsAt : {}));
+  }
+  toString = () => `activity(${this.events.map((e) => `${e.room}:${e.kind}×${e.n}`).join(', ')})`;
+}
+
+/** A page sends an event: counted for a session online in the room, one per gap. */
+class PageActivityCommand implements Command {
+  constructor(
+    readonly room: number,
+    readonly session: string,
+    readonly kind: string,
+  ) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const event = { room: r.rooms[this.room]!, session: this.session, kind: this.kind, n: 1 };
+    const got = await r.store.pageActivity(event);
+    expect(got).toEqual(m.model.pageActivity(got.at, event));
+  }
+  toString = () => `pageActivity(${this.room}, ${this.session}, ${this.kind})`;
+}
+
 /** What every reading must say whatever came before it (viewers ≤ sessions at every moment). */
 function checkReading(reading: RoomReading) {
   const { at, sessions, viewers, period, live, closed } = reading;
@@ -421,6 +454,19 @@ const commands = [
   fc
     .tuple(room, fc.integer({ min: 1, max: 3 }))
     .map(([ro, limit]) => new ViewersCommand(ro, limit)),
+  fc
+    .array(
+      fc.record({
+        room,
+        kind: fc.constantFrom(...KINDS),
+        n: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 1000 })),
+      }),
+      { minLength: 1, maxLength: 4 },
+    )
+    .map((events) => new ActivityCommand(events)),
+  fc
+    .tuple(room, session, fc.constantFrom(...KINDS))
+    .map(([ro, s, k]) => new PageActivityCommand(ro, s, k)),
   fc.constant(new ReadCommand()),
   fc.constant(new CommitCommand()),
   fc.constant(new LateCommitCommand()),

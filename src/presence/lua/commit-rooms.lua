@@ -1,7 +1,7 @@
 --[[
   After readings were written to PostgreSQL: drops the pending period and the ended live periods
   they held, and forgets a room with nothing left: no live period, no ended one, no pending period
-  and no join since the reading. Such a room is empty (only a join brings a session online), so its
+  and no join nor activity since the reading. Such a room is empty (only a join brings a session online), so its
   keys go; its session and tabs keys expire on their own within KEY_SLACK_MS of their deadlines.
   One or more rooms per call (one at a time on Redis Cluster).
 
@@ -16,7 +16,7 @@ local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingK
   local readAt = ms(reading[1])
   -- The open period began at the latest reading: when that is this one, the pending period is
   -- exactly what was written (a later reading, not yet committed, merged more into it).
-  local period = redis.call('HMGET', periodKey, 'since', 'j')
+  local period = redis.call('HMGET', periodKey, 'since', 'j', 'kk')
   if period[1] == readAt then redis.call('DEL', pendingKey) end
   -- Most readings ended no live period: no call for the live period's start then.
   local liveStart = #reading[2] > 0 and redis.call('HGET', liveKey, 'start')
@@ -27,7 +27,7 @@ local function commitRoom(visibleKey, hiddenKey, viewersKey, periodKey, pendingK
   end
 
   -- A room with sessions online at the reading had its live period open: it stays.
-  if reading[3] > 0 or (tonumber(period[2]) or 0) > 0 then return 0 end
+  if reading[3] > 0 or (tonumber(period[2]) or 0) > 0 or (tonumber(period[3]) or 0) > 0 then return 0 end
   if redis.call('EXISTS', liveKey, closedKey, pendingKey) == 0 then
     -- The online list's keys are named from the room's key base, as in heartbeats.lua.
     local base = string.sub(visibleKey, 1, -1 - #ROOM_KEYS.visible)

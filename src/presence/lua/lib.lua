@@ -20,7 +20,7 @@ local KEY_SLACK_MS = 1000
 local ROOM_KEYS = {
   visible = 'v', hidden = 'h', viewers = 'w', period = 'a', live = 'l', uniques = 'u',
   closed = 'c', counts = 'n', addresses = 'x', addressOf = 'z', sessionPrefix = 's:', tabsPrefix = 't:',
-  listed = 'o', hiddenViewers = 'q', viewerInfo = 'i',
+  listed = 'o', hiddenViewers = 'q', viewerInfo = 'i', activityPrefix = 'y:',
 }
 
 --[[

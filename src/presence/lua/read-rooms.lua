@@ -9,7 +9,7 @@
     KEYS[r+1] visible sessions    zset: session -> deadline ms
     KEYS[r+2] hidden sessions     zset: session -> deadline ms
     KEYS[r+3] viewers             zset: viewer -> latest deadline ms
-    KEYS[r+4] period accumulators hash: since, ps, pst, pv, pvt, j, e:<entry>
+    KEYS[r+4] period accumulators hash: since, ps, pst, pv, pvt, j, e:<entry>, kk, k:<kind>
     KEYS[r+5] pending period      hash: the same fields (the open period's since is the time of
                                   the reading that made or last merged it)
     KEYS[r+6] live period         hash: start, ps, pst, pv, pvt, j
@@ -39,7 +39,8 @@ local function mergeInto(pendingKey, periodKey, open)
   if tonumber(a.ps or 0) > tonumber(kept[1] or 0) then redis.call('HSET', pendingKey, 'ps', a.ps, 'pst', a.pst) end
   if tonumber(a.pv or 0) > tonumber(kept[2] or 0) then redis.call('HSET', pendingKey, 'pv', a.pv, 'pvt', a.pvt) end
   for field, n in pairs(a) do
-    if field == 'j' or string.sub(field, 1, 2) == 'e:' then redis.call('HINCRBY', pendingKey, field, n) end
+    local prefix = string.sub(field, 1, 2)
+    if field == 'j' or prefix == 'e:' or prefix == 'k:' then redis.call('HINCRBY', pendingKey, field, n) end
   end
   redis.call('DEL', periodKey)
 end
