@@ -14,6 +14,7 @@ import Fastify, {
 import { webhookPayloads } from './archive/payloads.js';
 import snapshotPlugin from './archive/plugin.js';
 import presenceToken from './auth/plugin.js';
+import { bodyLimitBytes as defaultBodyLimit } from './body-limits.js';
 import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import dbPlugin from './db/plugin.js';
@@ -50,8 +51,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-/** The body limit of every request, in bytes (SPEC: 2 KiB). */
-export const bodyLimitBytes = 2048;
+export { bodyLimitBytes } from './body-limits.js';
 
 export async function buildApp({
   config,
@@ -65,7 +65,7 @@ export async function buildApp({
     logController: new RequestLogAtDebug(),
     // Creating an embedded database directory on a first start can take tens of seconds.
     pluginTimeout: 120_000,
-    bodyLimit: bodyLimitBytes,
+    bodyLimit: defaultBodyLimit,
     // Room ids are up to 128 characters; longer params get a 400 from validation, not a 414.
     routerOptions: { maxParamLength: 512 },
     trustProxy: trustProxyOption(config.trustProxy),

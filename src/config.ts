@@ -222,6 +222,22 @@ export const settings = {
       doc: 'a room with fewer online sessions is never called concentrated',
     },
   ),
+  ACTIVITY_TOKEN: text({
+    pattern: /^\S{16,256}$/,
+    allowed: '16 to 256 characters without spaces',
+    doc: "bearer secret of a site's backend for `POST /v1/rooms/:room/activity` and `POST /v1/activity` (not the admin token); unset: only pages count activity",
+  }),
+  PAGE_ACTIVITY_KINDS: list(matching(/^[a-z][a-z0-9_-]{0,31}$/), {
+    allowed: 'activity kinds (a-z, then a-z 0-9 _ -, at most 32 characters), comma-separated',
+    doc: 'the activity kinds pages may send themselves, for a session online in the room; unset: none',
+  }),
+  ACTIVITY_MAX_KINDS: integer(
+    { min: 1, max: 1_000, of: 'kinds' },
+    {
+      fallback: '20',
+      doc: 'activity kinds one room may count per snapshot period; events of one more get `400 too_many_kinds`, and nothing of their request is counted',
+    },
+  ),
   LARGE_ROOM_SESSIONS: integer(
     { min: 0, max: 100_000_000, of: 'sessions', minMeans: 'never stretch' },
     {
@@ -477,10 +493,13 @@ function shape(e: Environment) {
       hiddenIntervalMs: e.HIDDEN_INTERVAL_S * 1000,
       maxSessionsPerViewer: e.MAX_SESSIONS_PER_VIEWER,
       largeRoomSessions: e.LARGE_ROOM_SESSIONS,
+      activityMaxKinds: e.ACTIVITY_MAX_KINDS,
       ...(e.MAX_SESSIONS_PER_ADDRESS > 0
         ? { maxSessionsPerAddress: e.MAX_SESSIONS_PER_ADDRESS }
         : {}),
     },
+    /** Activity (SPEC 10): the backend's bearer secret (null: none), and the kinds pages may send. */
+    activity: { token: e.ACTIVITY_TOKEN ?? null, pageKinds: e.PAGE_ACTIVITY_KINDS ?? [] },
     /** When a room counts as concentrated by client address (never for the count itself). */
     concentration: { share: e.CONCENTRATION_SHARE, minSessions: e.CONCENTRATION_MIN_SESSIONS },
     countMaxAgeS: e.COUNT_MAX_AGE_S,

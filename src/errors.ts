@@ -7,6 +7,14 @@ export const errorStatus = {
   invalid_viewer: 400,
   invalid_state: 400,
   invalid_entry: 400,
+  /** An activity kind outside ^[a-z][a-z0-9_-]{0,31}$. */
+  invalid_kind: 400,
+  /** An activity count outside 1-1000. */
+  invalid_n: 400,
+  /** A batch of activity that is not 1-500 events. */
+  invalid_events: 400,
+  /** Activity that would make a room count more than ACTIVITY_MAX_KINDS kinds in a period. */
+  too_many_kinds: 400,
   invalid_body: 400,
   invalid_json: 400,
   missing_field: 400,
@@ -28,6 +36,10 @@ export const errorStatus = {
   forbidden: 403,
   /** The online list of a room, asked without a presence token for it or the admin token. */
   list_forbidden: 403,
+  /** A page sent an activity kind that PAGE_ACTIVITY_KINDS does not name. */
+  kind_forbidden: 403,
+  /** A page's activity for a session that is not online in the room. */
+  session_offline: 409,
   not_found: 404,
   request_timeout: 408,
   body_too_large: 413,

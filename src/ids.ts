@@ -31,4 +31,7 @@ export const fieldRules = {
   viewer: `viewer must be 1-${maxIdLength} ${characters}`,
   state: 'state must be "visible" or "hidden"',
   entry: 'entry must be a string of at most 64 characters',
+  kind: 'kind must match ^[a-z][a-z0-9_-]{0,31}$ (a-z, then at most 31 of a-z 0-9 _ -)',
+  n: 'n must be a whole number of events from 1 to 1000',
+  events: 'events must be an array of 1 to 500 events {room, kind, n}',
 } as const;

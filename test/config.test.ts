@@ -20,7 +20,9 @@ describe('configuration', () => {
       hiddenIntervalMs: 60_000,
       maxSessionsPerViewer: 10,
       largeRoomSessions: 200_000,
+      activityMaxKinds: 20,
     });
+    expect(config.activity).toEqual({ token: null, pageKinds: [] });
     expect(config.countMaxAgeS).toBe(2);
     expect(config.countPollS).toBe(2);
     expect(config.corsOrigins).toEqual(['*']);

@@ -11,6 +11,7 @@ import type {
   FastifyServerOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
+import { activityBatchLimitBytes, bodyLimitBytes } from '../body-limits.js';
 import { DatabaseUnavailableError } from '../db/unavailable.js';
 import { type ErrorCode, errorBody, HttpError, outage } from '../errors.js';
 import { fieldRules } from '../ids.js';
@@ -22,6 +23,9 @@ const fieldCodes: Record<string, ErrorCode> = {
   viewer: 'invalid_viewer',
   state: 'invalid_state',
   entry: 'invalid_entry',
+  kind: 'invalid_kind',
+  n: 'invalid_n',
+  events: 'invalid_events',
 };
 
 type Validation = NonNullable<FastifyError['validation']>[number];
@@ -45,7 +49,10 @@ function fromValidation(issue: Validation, context: string | undefined): HttpErr
 
 const frameworkErrors: Record<string, () => HttpError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: () =>
-    new HttpError('body_too_large', 'the body must be at most 2048 bytes'),
+    new HttpError(
+      'body_too_large',
+      `the body must be at most ${bodyLimitBytes} bytes (${activityBatchLimitBytes} for a batch of activity)`,
+    ),
   FST_ERR_CTP_INVALID_MEDIA_TYPE: () =>
     new HttpError('unsupported_media_type', 'send the body as application/json or text/plain'),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () =>
@@ -65,7 +72,11 @@ const byStatus: Record<number, () => HttpError> = {
   400: () => new HttpError('invalid_request', 'the request is not valid HTTP for this API'),
   404: () => new HttpError('not_found', 'no such route'),
   408: () => new HttpError('request_timeout', 'the request took too long to arrive'),
-  413: () => new HttpError('body_too_large', 'the body must be at most 2048 bytes'),
+  413: () =>
+    new HttpError(
+      'body_too_large',
+      `the body must be at most ${bodyLimitBytes} bytes (${activityBatchLimitBytes} for a batch of activity)`,
+    ),
   414: () => new HttpError('url_too_long', 'the URL is too long'),
   415: () =>
     new HttpError('unsupported_media_type', 'send the body as application/json or text/plain'),

@@ -1,5 +1,6 @@
 // Every route plugin, registered by app.ts. One file per resource.
 import type { FastifyPluginAsync } from 'fastify';
+import activityRoutes from './activity.js';
 import badgeRoutes from './badge.js';
 import clientRoutes from './client.js';
 import countRoutes from './count.js';
@@ -20,6 +21,7 @@ export const routes: FastifyPluginAsync[] = [
   heartbeatRoutes,
   countRoutes,
   viewersRoutes,
+  activityRoutes,
   badgeRoutes,
   clientRoutes,
   roomsRoutes,

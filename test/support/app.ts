@@ -8,6 +8,8 @@ import { redisUrl } from './redis.js';
 import { deleteRedisPrefix, testConfig, uniquePrefix } from './stores.js';
 
 export const adminToken = 'test-admin-token-0123456789';
+/** ACTIVITY_TOKEN of the tests that count a backend's activity. */
+export const activityToken = 'test-activity-token-0123456789';
 export const browserAgent =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
