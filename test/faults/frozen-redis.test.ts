@@ -9,7 +9,7 @@
 // the same routes in the same proportions, in every phase, at a fifth of the CPU.
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, browserAgent } from '../support/app.js';
+import { activityToken, adminToken, browserAgent } from '../support/app.js';
 import { longRuns } from '../support/long-runs.js';
 import { inCI } from '../support/redis.js';
 import { hasRedisServer, RedisServer, sparePort } from '../support/redis-server.js';
@@ -35,6 +35,8 @@ interface Sent {
   path: string;
   body?: string;
   admin?: boolean;
+  /** As a site's backend (ACTIVITY_TOKEN). */
+  backend?: boolean;
 }
 
 let sessions = 0;
@@ -76,6 +78,24 @@ const routes: Record<string, { make: () => Sent; weight: number }> = {
   'GET /v1/rooms/:room/badge.svg': {
     make: () => ({ method: 'GET', path: `/v1/rooms/${room()}/badge.svg` }),
     weight: 2,
+  },
+  'POST /v1/rooms/:room/activity': {
+    make: () => ({
+      method: 'POST',
+      path: `/v1/rooms/${room()}/activity`,
+      body: JSON.stringify({ kind: 'comment' }),
+      backend: true,
+    }),
+    weight: 1,
+  },
+  'POST /v1/activity': {
+    make: () => ({
+      method: 'POST',
+      path: '/v1/activity',
+      body: JSON.stringify({ events: [{ room: room(), kind: 'comment', n: 2 }] }),
+      backend: true,
+    }),
+    weight: 1,
   },
   'GET /v1/rooms/:room/viewers': {
     make: () => ({ method: 'GET', path: `/v1/rooms/${room()}/viewers?limit=20`, admin: true }),
@@ -152,6 +172,7 @@ describe.skipIf(!available)(
           STORE_TIMEOUT_MS: String(storeTimeoutMs),
           // The count cache as it runs by default: its single flight is one of the paths under test.
           COUNT_CACHE_MS: '250',
+          ACTIVITY_TOKEN: activityToken,
           RATE_LIMIT_MAX: '0',
           // Every request takes the store's path: on a busy machine the event loop's delay (the
           // wait for a CPU included) would otherwise shed some as overloaded, a path of its own
@@ -177,6 +198,7 @@ describe.skipIf(!available)(
         const headers: Record<string, string> = { 'user-agent': browserAgent, [timingHeader]: tag };
         if (sent.body !== undefined) headers['content-type'] = 'application/json';
         if (sent.admin) headers.authorization = `Bearer ${adminToken}`;
+        if (sent.backend) headers.authorization = `Bearer ${activityToken}`;
         const req = request(
           { agent, host: '127.0.0.1', port, method: sent.method, path: sent.path, headers },
           (res) => {
