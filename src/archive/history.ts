@@ -1,8 +1,17 @@
-// Reading the archive back for the history and periods routes: snapshots rolled up by step, and
-// live periods over a time range. Buckets are UTC and aligned on the epoch.
+// Reading the archive back for the history and periods routes: snapshots rolled up by step, the
+// activity of the same buckets, and live periods over a time range. Buckets are UTC and aligned
+// on the epoch.
 import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { livePeriods, snapshots, snapshotsDaily, snapshotsHourly } from '../db/schema/index.js';
+import {
+  livePeriods,
+  snapshotActivity,
+  snapshotActivityDaily,
+  snapshotActivityHourly,
+  snapshots,
+  snapshotsDaily,
+  snapshotsHourly,
+} from '../db/schema/index.js';
 
 /** Steps of the history, in ms. */
 export const stepMs = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
@@ -55,6 +64,36 @@ export function keptAt(retention: { minutesDays: number; hoursDays: number }, no
   };
 }
 
+/** Which rows answer one part of a history range: a rollup table, or the minute rows by step. */
+interface Part {
+  source: 'day' | 'hour' | 'minutes';
+  from: Date;
+  to: Date;
+}
+
+/**
+ * Splits [from, to) by the finest rows still kept for the step: days before the hours kept,
+ * hours before the minutes kept (or the whole range at 1h), minutes for the rest at 1m and 5m;
+ * at 1d the daily rows answer the whole range.
+ */
+function historyParts(q: { from: Date; to: Date; step: Step }, kept: Kept): Part[] {
+  const fromMs = q.from.getTime();
+  const toMs = q.to.getTime();
+  const fine = q.step === '1m' || q.step === '5m';
+  // Where the hourly part begins and ends, and the minute part begins.
+  const minutesFrom = fine ? Math.max(fromMs, kept.minutesSinceMs ?? fromMs) : toMs;
+  const hoursFrom = q.step === '1d' ? minutesFrom : Math.max(fromMs, kept.hoursSinceMs ?? fromMs);
+  const parts: Part[] = [];
+  const part = (source: Part['source'], a: number, b: number) =>
+    parts.push({ source, from: new Date(a), to: new Date(b) });
+  if (hoursFrom > fromMs) part('day', fromMs, Math.min(hoursFrom, toMs));
+  if (minutesFrom > hoursFrom) part('hour', hoursFrom, Math.min(minutesFrom, toMs));
+  if (toMs > minutesFrom) part('minutes', minutesFrom, toMs);
+  return parts;
+}
+
+const noneKept: Kept = { minutesSinceMs: null, hoursSinceMs: null };
+
 /**
  * One room's snapshots in [from, to) rolled up by step: max of peaks (with the time first
  * reached), average and last of the counts, sum of joins. Buckets without snapshots are absent
@@ -65,23 +104,74 @@ export function keptAt(retention: { minutesDays: number; hoursDays: number }, no
 export async function readHistory(
   db: Db,
   q: { room: string; from: Date; to: Date; step: Step },
-  kept: Kept = { minutesSinceMs: null, hoursSinceMs: null },
+  kept: Kept = noneKept,
 ): Promise<HistoryPoint[]> {
-  const fromMs = q.from.getTime();
-  const toMs = q.to.getTime();
-  const fine = q.step === '1m' || q.step === '5m';
-  // Where the hourly part begins and ends, and the minute part begins.
-  const minutesFrom = fine ? Math.max(fromMs, kept.minutesSinceMs ?? fromMs) : toMs;
-  const hoursFrom = q.step === '1d' ? minutesFrom : Math.max(fromMs, kept.hoursSinceMs ?? fromMs);
-  const parts: Promise<HistoryPoint[]>[] = [];
-  const range = (a: number, b: number) => ({ room: q.room, from: new Date(a), to: new Date(b) });
-  if (hoursFrom > fromMs)
-    parts.push(readRollup(db, 'day', range(fromMs, Math.min(hoursFrom, toMs))));
-  if (minutesFrom > hoursFrom) {
-    parts.push(readRollup(db, 'hour', range(hoursFrom, Math.min(minutesFrom, toMs))));
-  }
-  if (toMs > minutesFrom) parts.push(readMinutes(db, { ...q, from: new Date(minutesFrom) }));
+  const parts = historyParts(q, kept).map(({ source, from, to }) =>
+    source === 'minutes'
+      ? readMinutes(db, { ...q, from, to })
+      : readRollup(db, source, { room: q.room, from, to }),
+  );
   return (await Promise.all(parts)).flat();
+}
+
+/** Events of each kind in one bucket of the history. */
+export interface ActivityPoint {
+  /** Start of the bucket, as HistoryPoint.at. */
+  at: Date;
+  kind: string;
+  count: number;
+}
+
+/**
+ * One room's activity in [from, to) summed by step and kind, bucketed as readHistory buckets the
+ * snapshots (each activity row counts where its snapshot row does), from the same rows: the
+ * finest still kept. Oldest first, kinds in order within a bucket; kinds with no events absent.
+ */
+export async function readActivityHistory(
+  db: Db,
+  q: { room: string; from: Date; to: Date; step: Step },
+  kept: Kept = noneKept,
+): Promise<ActivityPoint[]> {
+  const parts = historyParts(q, kept).map(({ source, from, to }) =>
+    source === 'minutes'
+      ? readActivityMinutes(db, { ...q, from, to })
+      : readActivityRollup(db, source, { room: q.room, from, to }),
+  );
+  return (await Promise.all(parts)).flat();
+}
+
+/** Rows of an activity rollup table over [from, to), oldest first. */
+function readActivityRollup(
+  db: Db,
+  unit: 'hour' | 'day',
+  q: { room: string; from: Date; to: Date },
+): Promise<ActivityPoint[]> {
+  const t = unit === 'hour' ? snapshotActivityHourly : snapshotActivityDaily;
+  const at = unit === 'hour' ? snapshotActivityHourly.hour : snapshotActivityDaily.day;
+  return db
+    .select({ at, kind: t.kind, count: t.count })
+    .from(t)
+    .where(and(eq(t.room, q.room), gte(at, q.from), lt(at, q.to), gt(t.count, 0)))
+    .orderBy(asc(at), asc(t.kind));
+}
+
+/** Minute activity rows summed by a step of 1m or 5m and kind, over [from, to). */
+function readActivityMinutes(
+  db: Db,
+  q: { room: string; from: Date; to: Date; step: Step },
+): Promise<ActivityPoint[]> {
+  const a = snapshotActivity;
+  const bucket = sql`date_bin(${sql.raw(`'${stepInterval[q.step]}'`)}::interval, ${a.periodStart}, timestamptz '1970-01-01 00:00:00+00')`;
+  return db
+    .select({
+      at: bucket.mapWith(a.periodStart),
+      kind: a.kind,
+      count: sql`sum(${a.count})::bigint`.mapWith(Number),
+    })
+    .from(a)
+    .where(and(eq(a.room, q.room), gte(a.periodStart, q.from), lt(a.periodStart, q.to)))
+    .groupBy(sql`1`, a.kind)
+    .orderBy(sql`1`, a.kind);
 }
 
 /** Rows of a rollup table over [from, to) as history points, oldest first. */

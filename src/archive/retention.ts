@@ -26,10 +26,14 @@ function targets(r: RetentionConfig): Target[] {
   return [
     { table: 'snapshots', column: 'period_start', days: r.minutesDays },
     { table: 'snapshot_entries', column: 'period_end', days: r.minutesDays },
+    // By period start, as the snapshot row it belongs to: the two go together.
+    { table: 'snapshot_activity', column: 'period_start', days: r.minutesDays },
     { table: 'snapshots_hourly', column: 'hour', days: r.hoursDays },
     { table: 'snapshot_entries_hourly', column: 'hour', days: r.hoursDays },
+    { table: 'snapshot_activity_hourly', column: 'hour', days: r.hoursDays },
     { table: 'snapshots_daily', column: 'day', days: r.daysDays },
     { table: 'snapshot_entries_daily', column: 'day', days: r.daysDays },
+    { table: 'snapshot_activity_daily', column: 'day', days: r.daysDays },
     {
       table: 'live_periods',
       column: 'ended_at',

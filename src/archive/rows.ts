@@ -3,6 +3,7 @@
 import type {
   LivePeriodRow,
   RoomPeakRow,
+  SnapshotActivityRow,
   SnapshotEntryRow,
   SnapshotRow,
 } from '../db/schema/index.js';
@@ -85,6 +86,19 @@ export function entryRows(r: RoomReading): SnapshotEntryRow[] {
   return Object.entries(r.period.joinsByEntry)
     .filter(([, joins]) => joins > 0)
     .map(([entry, joins]) => ({ room: r.room, periodEnd: new Date(r.at), entry, joins }));
+}
+
+/** The activity of a reading's period by kind, on the period of its snapshot row (periodStart). */
+export function activityRows(r: RoomReading, periodStart: Date): SnapshotActivityRow[] {
+  return Object.entries(r.period.activity)
+    .filter(([, count]) => count > 0)
+    .map(([kind, count]) => ({
+      room: r.room,
+      periodStart,
+      periodEnd: new Date(r.at),
+      kind,
+      count,
+    }));
 }
 
 const periodsOf = (r: RoomReading) => (r.live ? [...r.closed, r.live] : r.closed);

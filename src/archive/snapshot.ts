@@ -154,6 +154,7 @@ export async function runSnapshot(deps: SnapshotDeps): Promise<SnapshotRun> {
         rooms: run.rooms,
         written: run.written,
         entries: written?.result.entries ?? 0,
+        activity: written?.result.activity ?? 0,
         events: written?.result.events ?? 0,
         ms: run.ms,
         ...run.phases,

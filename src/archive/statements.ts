@@ -7,8 +7,10 @@ import {
   livePeriods,
   type RoomPeakRow,
   roomPeaks,
+  type SnapshotActivityRow,
   type SnapshotEntryRow,
   type SnapshotRow,
+  snapshotActivity,
   snapshotEntries,
   snapshots,
 } from '../db/schema/index.js';
@@ -19,8 +21,18 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** The snapshot's rollup tables: each bucket's table, its time column and its date_trunc unit. */
 const rollups = [
-  { table: 'snapshots_hourly', entries: 'snapshot_entries_hourly', bucket: 'hour' },
-  { table: 'snapshots_daily', entries: 'snapshot_entries_daily', bucket: 'day' },
+  {
+    table: 'snapshots_hourly',
+    entries: 'snapshot_entries_hourly',
+    activity: 'snapshot_activity_hourly',
+    bucket: 'hour',
+  },
+  {
+    table: 'snapshots_daily',
+    entries: 'snapshot_entries_daily',
+    activity: 'snapshot_activity_daily',
+    bucket: 'day',
+  },
 ] as const;
 
 /**
@@ -190,7 +202,7 @@ export async function upsertSnapshots(
     }));
   if (replaced.length > 0) {
     await rollupReplaced(tx, replaced);
-    await deleteReplacedEntries(
+    await deleteReplacedParts(
       tx,
       replaced.map((r) => r.row),
     );
@@ -213,10 +225,10 @@ function entryRecords(rows: readonly EntryRow[]): SQL {
 }
 
 /**
- * A replaced row's entries are the ones of its room between its start and the new end: deleted,
- * and taken off the entry rollups of the bucket the row counted for (its period start's).
+ * A replaced row's entries and activity are the ones of its room between its start and the new
+ * end: deleted, and taken off the rollups of the bucket the row counted for (its period start's).
  */
-async function deleteReplacedEntries(tx: Tx, rows: readonly SnapshotRow[]): Promise<void> {
+async function deleteReplacedParts(tx: Tx, rows: readonly SnapshotRow[]): Promise<void> {
   const replaced = rows.map((r) => ({
     room: r.room,
     periodStart: r.periodStart,
@@ -224,11 +236,13 @@ async function deleteReplacedEntries(tx: Tx, rows: readonly SnapshotRow[]): Prom
     entry: '',
     joins: 0,
   }));
-  const subtract = (table: string, bucket: string) => sql`update ${sql.raw(table)} t
-      set joins = t.joins - g.joins
-      from (select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC') as b, entry,
-        sum(joins) as joins from gone group by 1, 2, 3) g
-      where t.room = g.room and t.${sql.raw(bucket)} = g.b and t.entry = g.entry`;
+  const subtract = (gone: string, table: string, bucket: string, label: string, value: string) =>
+    sql`update ${sql.raw(table)} t
+      set ${sql.raw(`${value} = t.${value} - g.${value}`)}
+      from (select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC') as b,
+        ${sql.raw(`${label}, sum(${value}) as ${value} from ${gone} group by 1, 2, 3`)}) g
+      where t.room = g.room and t.${sql.raw(bucket)} = g.b and ${sql.raw(`t.${label} = g.${label}`)}`;
+  const [hour, day] = rollups;
   await tx.execute(sql`
     with x as (${entryRecords(replaced)}),
     gone as (
@@ -236,8 +250,16 @@ async function deleteReplacedEntries(tx: Tx, rows: readonly SnapshotRow[]): Prom
       where e.room = x.room and e.period_end > x.period_start and e.period_end < x.period_end
       returning e.room, x.period_start, e.entry, e.joins
     ),
-    hourly as (${subtract(rollups[0].entries, rollups[0].bucket)}),
-    daily as (${subtract(rollups[1].entries, rollups[1].bucket)})
+    hourly as (${subtract('gone', hour.entries, hour.bucket, 'entry', 'joins')}),
+    daily as (${subtract('gone', day.entries, day.bucket, 'entry', 'joins')}),
+    gone_activity as (
+      delete from ${snapshotActivity} a using x
+      where a.room = x.room and a.period_start = x.period_start
+        and a.period_end > a.period_start and a.period_end < x.period_end
+      returning a.room, a.period_start, a.kind, a.count
+    ),
+    activity_hourly as (${subtract('gone_activity', hour.activity, hour.bucket, 'kind', 'count')}),
+    activity_daily as (${subtract('gone_activity', day.activity, day.bucket, 'kind', 'count')})
     select 1`);
 }
 
@@ -265,6 +287,29 @@ export async function insertEntries(tx: Tx, rows: readonly EntryRow[]): Promise<
     ),
     hourly as (${add(rollups[0].entries, rollups[0].bucket)}),
     daily as (${add(rollups[1].entries, rollups[1].bucket)})
+    select 1`);
+}
+
+/**
+ * Inserts activity by kind and adds it to the hourly and daily activity rollups, in one
+ * statement. A row already there (the same reading again) is skipped and adds nothing.
+ */
+export async function insertActivity(tx: Tx, rows: readonly SnapshotActivityRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const add = (table: string, bucket: string) => sql`insert into ${sql.raw(table)} as t
+      (room, ${sql.raw(bucket)}, kind, count)
+    select room, date_trunc(${sql.raw(`'${bucket}'`)}, period_start, 'UTC'), kind, sum(count)
+    from inserted group by 1, 2, 3
+    on conflict (room, ${sql.raw(bucket)}, kind) do update set count = t.count + excluded.count`;
+  await tx.execute(sql`
+    with inserted as (
+      insert into ${snapshotActivity} (room, period_start, period_end, kind, count)
+      ${recordset(snapshotActivity, rows)}
+      on conflict do nothing
+      returning room, period_start, kind, count
+    ),
+    hourly as (${add(rollups[0].activity, rollups[0].bucket)}),
+    daily as (${add(rollups[1].activity, rollups[1].bucket)})
     select 1`);
 }
 

@@ -1,13 +1,14 @@
 // Writes what the snapshot job reads from the presence store to PostgreSQL, in one transaction:
-// snapshot rows, joins by entry, live periods, all-time peaks and, with webhooks on, the events
-// they make. Safe to repeat: a retry of the same readings changes nothing.
+// snapshot rows, joins by entry, activity by kind, live periods, all-time peaks and, with
+// webhooks on, the events they make. Safe to repeat: a retry of the same readings changes nothing.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { RoomReading } from '../presence/store.js';
 import type { EventRules } from './events.js';
 import { readPreviousState, writeEvents } from './outbox.js';
-import { archiveRows, entryRows } from './rows.js';
+import { activityRows, archiveRows, entryRows } from './rows.js';
 import {
+  insertActivity,
   insertEntries,
   type Tx,
   upsertLivePeriods,
@@ -23,6 +24,8 @@ export interface WriteResult {
   /** Readings whose row was already there (a retry). */
   unchanged: number;
   entries: number;
+  /** Activity rows written (one per room and kind with events in the period). */
+  activity: number;
   livePeriods: number;
   /** Webhook events the snapshot made (0 with webhooks off). */
   events: number;
@@ -37,6 +40,7 @@ const none = (): WriteResult => ({
   snapshots: 0,
   unchanged: 0,
   entries: 0,
+  activity: 0,
   livePeriods: 0,
   events: 0,
 });
@@ -111,6 +115,7 @@ function add(total: WriteResult, part: WriteResult): void {
   total.snapshots += part.snapshots;
   total.unchanged += part.unchanged;
   total.entries += part.entries;
+  total.activity += part.activity;
   total.livePeriods += part.livePeriods;
   total.events += part.events;
 }
@@ -125,11 +130,16 @@ async function writeChunk(
   // Events compare with what the archive held before this snapshot: read that first.
   const previous = options.events && (await readPreviousState(tx, rows, options.events));
   const { written } = await upsertSnapshots(tx, rows.snapshots);
-  const entries = rows.readings
+  // A reading whose row was already there (a retry) adds no entries and no activity either.
+  const fresh = rows.readings
     .map((r, i) => ({ reading: r, start: rows.snapshots[i]!.periodStart }))
-    .filter(({ reading }) => written.has(reading.room))
-    .flatMap(({ reading, start }) => entryRows(reading).map((e) => ({ ...e, periodStart: start })));
+    .filter(({ reading }) => written.has(reading.room));
+  const entries = fresh.flatMap(({ reading, start }) =>
+    entryRows(reading).map((e) => ({ ...e, periodStart: start })),
+  );
+  const activity = fresh.flatMap(({ reading, start }) => activityRows(reading, start));
   await insertEntries(tx, entries);
+  await insertActivity(tx, activity);
   await upsertLivePeriods(tx, rows.livePeriods);
   await upsertRoomPeaks(tx, rows.roomPeaks);
   const events =
@@ -138,6 +148,7 @@ async function writeChunk(
     snapshots: written.size,
     unchanged: rows.snapshots.length - written.size,
     entries: entries.length,
+    activity: activity.length,
     livePeriods: rows.livePeriods.length,
     events: events.length,
   };

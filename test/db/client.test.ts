@@ -21,6 +21,9 @@ const tables = [
   'live_periods',
   'room_peaks',
   'room_thresholds',
+  'snapshot_activity',
+  'snapshot_activity_daily',
+  'snapshot_activity_hourly',
   'snapshot_entries',
   'snapshot_entries_daily',
   'snapshot_entries_hourly',
@@ -99,6 +102,30 @@ describe.each(databaseKinds)('archive database on $kind', ({ kind }) => {
       expect.stringMatching(
         /UNIQUE INDEX snapshots_room_period_start_key ON \S*snapshots USING btree \(room, period_start\) WHERE \(period_end > period_start\)$/,
       ),
+    ]);
+  });
+
+  it('has indexes for the activity of one room over a time range, and for pruning every room', async () => {
+    const rows = await database.query(
+      `SELECT indexdef FROM pg_indexes WHERE schemaname = '${database.schema}' AND tablename = 'snapshot_activity' ORDER BY indexname`,
+    );
+    expect(rows.map((r) => r.indexdef)).toEqual([
+      expect.stringMatching(/ON \S*snapshot_activity USING brin \(period_start\)$/),
+      expect.stringMatching(
+        /UNIQUE INDEX snapshot_activity_pkey ON \S*snapshot_activity USING btree \(room, period_end, kind\)$/,
+      ),
+      expect.stringMatching(
+        /INDEX snapshot_activity_room_period_start_idx ON \S*snapshot_activity USING btree \(room, period_start\)$/,
+      ),
+    ]);
+    // The activity rollups leave room on each page for the updates every snapshot makes.
+    const options = await database.query(
+      `SELECT relname, reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = '${database.schema}' AND relname LIKE 'snapshot\\_activity\\_%ly' ORDER BY 1`,
+    );
+    expect(options).toEqual([
+      { relname: 'snapshot_activity_daily', reloptions: ['fillfactor=50'] },
+      { relname: 'snapshot_activity_hourly', reloptions: ['fillfactor=50'] },
     ]);
   });
 

@@ -123,4 +123,42 @@ export const snapshotEntriesDaily = pgTable(
   ],
 );
 
+/** Activity summed per room, kind and UTC hour (the hour in which the period started). */
+export const snapshotActivityHourly = pgTable(
+  'snapshot_activity_hourly',
+  {
+    /** Room id. */
+    room: text('room').notNull(),
+    /** Start of the UTC hour. */
+    hour: utc('hour').notNull(),
+    /** Kind of activity, as the sender named it. */
+    kind: text('kind').notNull(),
+    /** Events of this kind counted in periods that started in the hour. */
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshot_activity_hourly_pkey', columns: [t.room, t.hour, t.kind] }),
+    index('snapshot_activity_hourly_hour_idx').on(t.hour),
+  ],
+);
+
+/** Activity summed per room, kind and UTC day (the day in which the period started). */
+export const snapshotActivityDaily = pgTable(
+  'snapshot_activity_daily',
+  {
+    /** Room id. */
+    room: text('room').notNull(),
+    /** Start of the UTC day. */
+    day: utc('day').notNull(),
+    /** Kind of activity, as the sender named it. */
+    kind: text('kind').notNull(),
+    /** Events of this kind counted in periods that started in the day. */
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshot_activity_daily_pkey', columns: [t.room, t.day, t.kind] }),
+    index('snapshot_activity_daily_day_idx').on(t.day),
+  ],
+);
+
 export type SnapshotHourlyRow = typeof snapshotsHourly.$inferSelect;

@@ -1,5 +1,6 @@
-// One row per room per snapshot period, and the joins of that period split by entry.
-// Every time is timestamptz in UTC; every count is a whole number of sessions or viewers.
+// One row per room per snapshot period, the joins of that period split by entry, and the
+// activity counted in it split by kind. Every time is timestamptz in UTC; every count is a whole
+// number of sessions, viewers or events.
 import { sql } from 'drizzle-orm';
 import {
   check,
@@ -83,5 +84,34 @@ export const snapshotEntries = pgTable(
   ],
 );
 
+export const snapshotActivity = pgTable(
+  'snapshot_activity',
+  // Keyed like snapshot_entries, by the snapshot row's (room, period_end); period_start is here
+  // too, so a row says its own period (per-minute rates need no join) and its rollup bucket.
+  {
+    /** Room id of the snapshot row. */
+    room: text('room').notNull(),
+    /** period_start of the snapshot row this belongs to. */
+    periodStart: utc('period_start').notNull(),
+    /** period_end of the snapshot row this belongs to. */
+    periodEnd: utc('period_end').notNull(),
+    /** What happened, as the sender named it (`^[a-z][a-z0-9_-]{0,31}$`): comment, reaction, purchase… */
+    kind: text('kind').notNull(),
+    /** Events of this kind counted in the period. */
+    count: integer('count').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'snapshot_activity_pkey', columns: [t.room, t.periodEnd, t.kind] }),
+    // One room over a time range, bucketed by period start as the snapshot rows are (history).
+    index('snapshot_activity_room_period_start_idx').on(t.room, t.periodStart),
+    // Retention deletes the oldest rows of every room, as it does the snapshot rows; rows arrive
+    // in time order.
+    index('snapshot_activity_period_start_brin').using('brin', t.periodStart),
+    check('snapshot_activity_period_check', sql`${t.periodEnd} >= ${t.periodStart}`),
+    check('snapshot_activity_count_check', sql`${t.count} > 0`),
+  ],
+);
+
 export type SnapshotRow = typeof snapshots.$inferInsert;
 export type SnapshotEntryRow = typeof snapshotEntries.$inferInsert;
+export type SnapshotActivityRow = typeof snapshotActivity.$inferInsert;
