@@ -1,15 +1,19 @@
-// GET /v1/rooms/:room/history: one room's archived snapshots rolled up by step, as JSON or CSV.
-// For analysts and the dashboard; admin token required.
+// GET /v1/rooms/:room/history: one room's archived snapshots rolled up by step, as JSON or CSV,
+// with the activity of each step on ?include=activity. For analysts and the dashboard; admin
+// token required.
 import { type FastifyPluginAsyncTypebox, type Static, Type } from '@fastify/type-provider-typebox';
 import {
+  type ActivityPoint,
   bucketStart,
   type HistoryPoint,
   keptAt,
+  readActivityHistory,
   readHistory,
   type Step,
   stepMs,
   steps,
 } from '../archive/history.js';
+import type { Db } from '../db/client.js';
 import { HttpError } from '../errors.js';
 import {
   archiveResponses,
@@ -18,8 +22,9 @@ import {
   iso,
   parseRange,
   round3,
-  sendJsonOrCsv,
+  sendCsv,
   Time,
+  wantsCsv,
 } from './archive-query.js';
 import { RoomId, RoomParams } from './schemas.js';
 
@@ -43,6 +48,12 @@ const Point = Type.Object({
   }),
   peak_viewers: Type.Integer({ description: 'Highest viewers in the bucket.' }),
   joins: Type.Integer({ description: 'Sessions that came online in the bucket.' }),
+  activity: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), {
+      description:
+        'With include=activity: events counted in the bucket by kind, kinds in order; kinds with none are absent.',
+    }),
+  ),
 });
 
 export const History = Type.Object({
@@ -67,7 +78,37 @@ const csvColumns = [
   'joins',
 ] as const satisfies readonly (keyof Static<typeof Point>)[];
 
-function toPoint(p: HistoryPoint): Static<typeof Point> {
+/** The CSV column of a kind: a prefix no other column has, so no kind can take another's name. */
+const activityColumn = (kind: string) => `activity_${kind}`;
+
+type Row = Static<typeof Point>;
+
+/** Activity by bucket start, kinds in order (a stable order for JSON keys and CSV columns). */
+function activityByBucket(rows: readonly ActivityPoint[]): Map<number, Record<string, number>> {
+  const sorted = [...rows].sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  const byBucket = new Map<number, Record<string, number>>();
+  for (const { at, kind, count } of sorted) {
+    const bucket = byBucket.get(at.getTime()) ?? {};
+    bucket[kind] = (bucket[kind] ?? 0) + count;
+    byBucket.set(at.getTime(), bucket);
+  }
+  return byBucket;
+}
+
+/** The points as CSV: the fixed columns, then one column per kind seen in the range, in order. */
+function csvOf(points: readonly Row[], withActivity: boolean) {
+  const kinds = withActivity
+    ? [...new Set(points.flatMap((p) => Object.keys(p.activity ?? {})))].sort()
+    : [];
+  const header = [...csvColumns, ...kinds.map(activityColumn)];
+  const rows = points.map((p) => [
+    ...csvColumns.map((column) => p[column]),
+    ...kinds.map((kind) => p.activity?.[kind] ?? 0),
+  ]);
+  return { header, rows };
+}
+
+function toPoint(p: HistoryPoint): Row {
   return {
     at: p.at.toISOString(),
     sessions_avg: round3(p.sessionsAvg),
@@ -101,7 +142,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Archived counts and peaks of one room, rolled up by step (JSON or CSV)',
         operationId: 'getHistory',
         description:
-          'Rollups: max of peaks, average and last of counts, sum of joins; a snapshot counts for the bucket in which its period started. ' +
+          'Rollups: max of peaks, average and last of counts, sum of joins and of activity; a snapshot counts for the bucket in which its period started. ' +
           `At most ${maxPoints} buckets per request. CSV with format=csv or Accept: text/csv.`,
         tags: ['analytics'],
         security: [{ bearer: [] }],
@@ -116,6 +157,15 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
             }),
           ),
           format: Format,
+          include: Type.Optional(
+            // An enum rather than a const: the refusal then says "one of the allowed values".
+            Type.Unsafe<'activity'>({
+              type: 'string',
+              enum: ['activity'],
+              description:
+                'activity: each point carries its activity by kind (CSV: one activity_<kind> column per kind, in order).',
+            }),
+          ),
         }),
         response: archiveResponses('The points', History),
       },
@@ -132,30 +182,43 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           `from..to at step ${step} is ${buckets} points; ask for at most ${maxPoints} (a shorter range or a larger step)`,
         );
       }
-      const points = (
-        await fromDatabase(
-          () =>
-            readHistory(
-              app.db.db,
-              { room, from: new Date(from), to: new Date(toMs), step },
-              keptAt(app.config.retention, Date.now()),
-            ),
-          app.config.databaseTimeoutMs,
-        )
-      ).map(toPoint);
-      return sendJsonOrCsv(
-        request,
-        reply,
-        request.query.format,
-        { filename: `${room}-history-${step}.csv`, columns: csvColumns, rows: points },
-        {
-          room,
-          step,
-          from: new Date(from).toISOString(),
-          to: new Date(toMs).toISOString(),
-          points,
-        },
+      const withActivity = request.query.include === 'activity';
+      const q = { room, from: new Date(from), to: new Date(toMs), step };
+      const kept = keptAt(app.config.retention, Date.now());
+      const read = (db: Db) =>
+        Promise.all([
+          readHistory(db, q, kept),
+          withActivity ? readActivityHistory(db, q, kept) : [],
+        ]);
+      // Both from one snapshot of the database, so a snapshot committing in between cannot give
+      // a step activity its counts do not have yet.
+      const [history, activity] = await fromDatabase(
+        () =>
+          withActivity
+            ? app.db.db.transaction(read, {
+                isolationLevel: 'repeatable read',
+                accessMode: 'read only',
+              })
+            : read(app.db.db),
+        app.config.databaseTimeoutMs,
       );
+      const byBucket = activityByBucket(activity);
+      const points = history.map((p) => {
+        const point = toPoint(p);
+        if (withActivity) point.activity = byBucket.get(p.at.getTime()) ?? {};
+        return point;
+      });
+      if (wantsCsv(request, request.query.format)) {
+        const { header, rows } = csvOf(points, withActivity);
+        return sendCsv(reply, `${room}-history-${step}.csv`, header, rows);
+      }
+      return reply.type('application/json').send({
+        room,
+        step,
+        from: new Date(from).toISOString(),
+        to: new Date(toMs).toISOString(),
+        points,
+      });
     },
   );
 };

@@ -51,6 +51,18 @@ describe.each(databaseKinds)('history and periods errors on $kind', ({ kind }) =
       'range_too_large',
     ],
     ['an unknown format', '/v1/rooms/a/history?format=xml', 'invalid_query'],
+    ['an unknown include', '/v1/rooms/a/history?include=entries', 'invalid_query'],
+    ['an empty include', '/v1/rooms/a/history?include=', 'invalid_query'],
+    [
+      'include given twice',
+      '/v1/rooms/a/history?include=activity&include=activity',
+      'invalid_query',
+    ],
+    [
+      'an unknown include as CSV',
+      '/v1/rooms/a/history?include=Activity&format=csv',
+      'invalid_query',
+    ],
     ['a bad room id', '/v1/rooms/no%20spaces/history', 'invalid_room'],
     [
       'periods: from after to',
@@ -61,6 +73,16 @@ describe.each(databaseKinds)('history and periods errors on $kind', ({ kind }) =
     ['periods: a bad limit', '/v1/rooms/a/periods?limit=0', 'invalid_query'],
   ])('refuses %s with 400', async (_what, url, code) => {
     expect(await errorOf(url)).toEqual({ status: 400, code });
+  });
+
+  it('names the allowed values when include is not one of them', async () => {
+    const res = await app.inject({ url: '/v1/rooms/a/history?include=entries', headers: auth });
+    expect(res.json()).toEqual({
+      error: {
+        code: 'invalid_query',
+        message: 'include must be equal to one of the allowed values',
+      },
+    });
   });
 
   it('answers 503 database_unavailable with Retry-After when the database does not answer', async () => {
