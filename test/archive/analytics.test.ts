@@ -1,5 +1,6 @@
-// The five analyst queries of docs/analytics.md, read from the doc itself (so the doc and the test
-// cannot drift) and run on both databases against seeded data with known answers.
+// The analyst queries of docs/analytics.md (the five questions, and the two about activity beside
+// viewers), read from the doc itself (so the doc and the test cannot drift) and run on both
+// databases against seeded data with known answers.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
@@ -13,12 +14,21 @@ import {
 } from '../support/seed.js';
 
 const doc = readFileSync(new URL('../../docs/analytics.md', import.meta.url), 'utf8');
-const section = doc.slice(doc.indexOf('## The five questions'));
-const queries = [...section.matchAll(/^### (\d)\. (.+)\n+```sql\n([\s\S]+?)```/gm)].map((m) => ({
-  n: Number(m[1]),
-  title: m[2]!,
-  sql: m[3]!,
-}));
+/** The text of a section, from its heading to the next one of its level. */
+const sectionOf = (heading: string) => {
+  const start = doc.indexOf(`\n## ${heading}`);
+  const end = doc.indexOf('\n## ', start + 1);
+  return start < 0 ? '' : doc.slice(start, end < 0 ? undefined : end);
+};
+const questionsOf = (section: string) =>
+  [...section.matchAll(/^### (\d+)\. (.+)\n+```sql\n([\s\S]+?)```/gm)].map((m) => ({
+    n: Number(m[1]),
+    title: m[2]!,
+    sql: m[3]!,
+  }));
+const fiveQuestions = questionsOf(sectionOf('The five questions'));
+const activityQuestions = questionsOf(sectionOf('Activity beside viewers'));
+const queries = [...fiveQuestions, ...activityQuestions];
 
 /** Values as plain JSON whichever driver read them: numbers, ISO times. */
 function plain(row: Record<string, unknown>) {
@@ -79,6 +89,7 @@ async function seed(database: Database) {
       joins: 1,
     },
   ]);
+  await seedComments(database);
   // Last week's rooms; webinar reaches 60 twice and keeps the first time.
   await seedSnapshots(database, 'podcast', [
     { start: '2026-11-18T09:00:00Z', sessions: 40, joins: 40 },
@@ -111,9 +122,38 @@ async function seed(database: Database) {
   ]);
 }
 
+/**
+ * launch-stream's evening show is commented on three minutes behind its audience: a comment per
+ * ten viewers there were three minutes before (none in the first three minutes), and a reaction a
+ * minute from 19:00 to 20:00 that no comment question counts. Written beside the snapshot rows as
+ * the snapshot job writes them, with the hourly and daily sums it keeps.
+ */
+async function seedComments(database: Database) {
+  await database.query(`INSERT INTO snapshot_activity (room, period_start, period_end, kind, count)
+    SELECT s.room, s.period_start, s.period_end, 'comment', before.viewers / 10
+    FROM snapshots s
+    JOIN snapshots before ON before.room = s.room AND before.period_end = s.period_end - interval '3 minutes'
+    WHERE s.room = 'launch-stream' AND s.period_start >= timestamptz '2026-11-24 18:00:00+00'`);
+  await database.query(`INSERT INTO snapshot_activity (room, period_start, period_end, kind, count)
+    SELECT room, period_start, period_end, 'reaction', 1 FROM snapshots
+    WHERE room = 'launch-stream' AND period_start >= timestamptz '2026-11-24 19:00:00+00'
+      AND period_start < timestamptz '2026-11-24 20:00:00+00'`);
+  for (const [table, unit] of [
+    ['snapshot_activity_hourly', 'hour'],
+    ['snapshot_activity_daily', 'day'],
+  ]) {
+    await database.query(`INSERT INTO ${table} (room, ${unit}, kind, count)
+      SELECT room, date_trunc('${unit}', period_start, 'UTC'), kind, sum(count)
+      FROM snapshot_activity GROUP BY 1, 2, 3`);
+  }
+}
+
 describe('docs/analytics.md', () => {
   it('has the five questions, each with one SQL query', () => {
-    expect(queries.map((q) => q.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(fiveQuestions.map((q) => q.n)).toEqual([1, 2, 3, 4, 5]);
+  });
+  it('has the two questions about activity beside viewers, each with one SQL query', () => {
+    expect(activityQuestions.map((q) => q.n)).toEqual([6, 7]);
   });
 });
 
@@ -192,5 +232,49 @@ describe.each(databaseKinds)('the five analyst queries on $kind', ({ kind }) => 
       { entry: 'social', joins: 5 },
       { entry: 'newsletter', joins: 4 },
     ]);
+  });
+
+  it('6. gives comments per 100 viewers for every hour the room had, 0 where nobody commented', async () => {
+    // 18:00: 57 minutes of 3 comments over 30 viewers; 19:00: 3 minutes of 3 and 57 of 9 over
+    // 90; 20:00: 3 minutes of 9 and 57 of 6 over 60; the morning blip had none.
+    expect(await run(6)).toEqual([
+      {
+        hour: '2026-11-24T06:00:00.000Z',
+        viewers_avg: 3,
+        comments: 0,
+        comments_per_100_viewers: 0,
+      },
+      {
+        hour: '2026-11-24T18:00:00.000Z',
+        viewers_avg: 30,
+        comments: 171,
+        comments_per_100_viewers: 570,
+      },
+      {
+        hour: '2026-11-24T19:00:00.000Z',
+        viewers_avg: 90,
+        comments: 522,
+        comments_per_100_viewers: 580,
+      },
+      {
+        hour: '2026-11-24T20:00:00.000Z',
+        viewers_avg: 60,
+        comments: 369,
+        comments_per_100_viewers: 615,
+      },
+    ]);
+  });
+
+  it('7. correlates comments with viewers at every lag from -10 to +10 minutes, best where comments follow by three', async () => {
+    const rows = await run(7);
+    expect(rows.map((r) => r.lag_minutes)).toEqual(Array.from({ length: 21 }, (_, i) => i - 10));
+    const at = (lag: number) => rows.find((r) => r.lag_minutes === lag)!;
+    // Three minutes behind, comments are exactly a tenth of the viewers: r = 1 over 177 pairs.
+    expect(at(3)).toEqual({ lag_minutes: 3, minutes: 177, r: 1 });
+    expect(at(0).minutes).toBe(180);
+    expect(at(0).r).toBeGreaterThan(0.5);
+    expect(at(0).r).toBeLessThan(1);
+    const best = [...rows].sort((a, b) => Number(b.r) - Number(a.r))[0];
+    expect(best?.lag_minutes).toBe(3);
   });
 });
