@@ -10,6 +10,9 @@
 //   polling        a room's count polled by 10 000 pages with If-None-Match, a quiet room and a
 //                  busy one (bench/count-polling.ts: its own redis-server and service, on ports
 //                  the OS picks)
+//   viewers-list   the online list of rooms up to 1 000 000 viewers: pages, ?ids=, heartbeats beside
+//                  list reads, and a refresh's cost before and after the list (bench/viewers-list.ts:
+//                  its own redis-servers and service, on spare ports)
 // The service runs at its shipped defaults (default log level and limits, the archive job running
 // against PostgreSQL), each simulated page on its own client address behind a trusted proxy; only
 // the ttls are long, so that the loaded sessions stay online through the run. Starts its own
@@ -40,6 +43,7 @@ import { benchRoomsList } from './rooms-list.js';
 import { longTtlRules } from './rules.js';
 import { type SnapshotBenchResult, snapshotBench } from './snapshot.js';
 import { snapshotLoadBench } from './snapshot-load.js';
+import { viewersListBench, viewersListOptions, viewersListTable } from './viewers-list.js';
 
 const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
 const repeats = Number(process.env.BENCH_REPEATS ?? 3);
@@ -61,6 +65,7 @@ const parts = [
   'snapshot-load',
   'rooms-list',
   'polling',
+  'viewers-list',
 ] as const;
 type Part = (typeof parts)[number];
 /** BENCH_ONLY=polling,room-size: the parts to run; all of them without it. */
@@ -244,6 +249,9 @@ try {
         connections,
       })
     : undefined;
+  const viewersList = chosen('viewers-list')
+    ? await viewersListBench({ ...viewersListOptions(), durationS, repeats, connections })
+    : undefined;
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const cpuOf = (row: string) =>
@@ -343,6 +351,14 @@ try {
         const e = roomsList.embedded[q];
         return `| ${q} | ${r.medianMs.toFixed(1)} / ${r.p95Ms.toFixed(1)} | ${e ? `${e.medianMs.toFixed(1)} / ${e.p95Ms.toFixed(1)}` : ''} |`;
       }),
+    );
+  }
+  if (viewersList) {
+    lines.push(
+      '',
+      'The online list (bench/viewers-list.ts; its own redis-servers and the service from source):',
+      '',
+      ...viewersListTable(viewersList),
     );
   }
   if (growth) {
