@@ -5,7 +5,13 @@ import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSnapshot, SNAPSHOT_LOCK } from '../../src/archive/snapshot.js';
 import type { Database } from '../../src/db/client.js';
-import { livePeriods, roomPeaks, snapshotEntries, snapshots } from '../../src/db/schema/index.js';
+import {
+  livePeriods,
+  roomPeaks,
+  snapshotActivity,
+  snapshotEntries,
+  snapshots,
+} from '../../src/db/schema/index.js';
 import type { Heartbeat, PresenceStore } from '../../src/presence/store.js';
 import { memoryLog, unreachableDatabase } from '../support/archive-log.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase } from '../support/databases.js';
@@ -171,6 +177,58 @@ describe.each(databaseKinds)('snapshot job on $kind', ({ kind }) => {
           (e) => e.periodEnd.getTime() === rows[1]!.periodEnd.getTime(),
         ),
       ).toEqual([expect.objectContaining({ entry: 'social', joins: 5 })]);
+    });
+
+    it('archives the activity the store counted beside each row, and what it counted while the database was down in the next row', async (ctx) => {
+      if (!opened) return ctx.skip();
+      const room = id('talk');
+      const record = async (events: { kind: string; n: number }[]) =>
+        expect(await store.recordActivity(events.map((e) => ({ room, ...e })))).toMatchObject({
+          accepted: true,
+        });
+      await beat({ room, session: id('s') });
+      await record([
+        { kind: 'comment', n: 2 },
+        { kind: 'reaction', n: 5 },
+      ]);
+      expect(await run()).toMatchObject({ status: 'ok' });
+      const down = await unreachableDatabase(kind);
+      try {
+        await beat({ room, session: id('s') });
+        await record([{ kind: 'comment', n: 3 }]);
+        expect(await runSnapshot({ store, db: down.db, log: memoryLog().log })).toMatchObject({
+          status: 'failed',
+        });
+        await record([{ kind: 'comment', n: 1 }]);
+      } finally {
+        await down.close();
+      }
+      await beat({ room, session: id('s') });
+      expect(await run()).toMatchObject({ status: 'ok' });
+      // Committed: the next run has nothing more to say of either period.
+      expect(await run()).toMatchObject({ status: 'ok' });
+      const rows = await rowsOf(room);
+      const activity = await database.db
+        .select()
+        .from(snapshotActivity)
+        .where(eq(snapshotActivity.room, room))
+        .orderBy(asc(snapshotActivity.periodEnd), asc(snapshotActivity.kind));
+      expect(
+        // Each activity row on the period of its snapshot row: [which row, kind, count].
+        activity.map((a) => [
+          rows.findIndex(
+            (r) =>
+              r.periodEnd.getTime() === a.periodEnd.getTime() &&
+              r.periodStart.getTime() === a.periodStart.getTime(),
+          ),
+          a.kind,
+          a.count,
+        ]),
+      ).toEqual([
+        [0, 'comment', 2],
+        [0, 'reaction', 5],
+        [1, 'comment', 4],
+      ]);
     });
   });
 });
