@@ -1,6 +1,7 @@
 // The rules of SPEC section 2, checked on every store: embedded, single Redis, Redis Cluster.
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryPresenceStore } from '../../src/presence/memory-store.js';
 import type {
   Heartbeat,
   HeartbeatOutcome,
@@ -406,6 +407,60 @@ for (const kind of storeKinds) {
         }
         expect(seen.filter((v) => stay.includes(v))).toEqual(stay);
         expect(new Set(seen).size).toBe(seen.length);
+      });
+    });
+
+    describe('activity', () => {
+      const gapMs = 1_000;
+
+      it("a page's session counts one event per gap: the answer says the rest of it", async () => {
+        const room = id('act');
+        const session = id('s');
+        await beat({ room, session });
+        const event = { room, session, kind: 'like', n: 1 };
+        const first = await store.pageActivity(event);
+        expect(first).toMatchObject({ accepted: true });
+        await sleep(gapMs / 2);
+        const soon = await store.pageActivity(event);
+        // Whatever time the machine took, the answer follows the gap at the time it gives.
+        const elapsed = soon.at - first.at;
+        if (elapsed < gapMs) {
+          expect(soon).toEqual({
+            accepted: false,
+            reason: 'too_fast',
+            retryAfterMs: gapMs - elapsed,
+            at: soon.at,
+          });
+          await sleep(gapMs - elapsed);
+        } else expect(soon).toMatchObject({ accepted: true });
+        // Still online (a change of state is never too soon), the gap over: counted.
+        await beat({ room, session, state: 'hidden' });
+        expect(await store.pageActivity(event)).toMatchObject({ accepted: true });
+      });
+
+      it('a room with activity since its reading stays to be archived, and the next reading has it', async () => {
+        const room = id('act');
+        await store.recordActivity([{ room, kind: 'buy', n: 2 }]);
+        const [first] = await store.readRooms([room]);
+        expect(first!.period.activity).toEqual({ buy: 2 });
+        await sleep(2);
+        await store.recordActivity([{ room, kind: 'buy', n: 3 }]);
+        await store.commitReadings([first!]);
+        expect(await store.roomsToArchive()).toContain(room);
+        const [second] = await store.readRooms([room]);
+        expect(second!.period.activity).toEqual({ buy: 3 });
+      });
+
+      it('the events of a reading never committed are in the next one', async () => {
+        const room = id('act');
+        await store.recordActivity([{ room, kind: 'ask', n: 1 }]);
+        await store.readRooms([room]);
+        await store.recordActivity([
+          { room, kind: 'ask', n: 4 },
+          { room, kind: 'buy', n: 1 },
+        ]);
+        const [next] = await store.readRooms([room]);
+        expect(next!.period.activity).toEqual({ ask: 5, buy: 1 });
       });
     });
 
@@ -869,3 +924,17 @@ for (const kind of storeKinds) {
     },
   );
 }
+
+describe("a page's activity gap, to the millisecond (the embedded store on a clock of its own)", () => {
+  it('refuses one millisecond before the gap and counts at it', async () => {
+    let nowMs = 1_800_000_000_000;
+    const store = new MemoryPresenceStore({ ...fastRules, pageActivityGapMs: 50 }, () => nowMs);
+    await store.heartbeat({ room: 'r', session: 'session-gap-1', state: 'visible' });
+    const event = { room: 'r', session: 'session-gap-1', kind: 'like', n: 1 };
+    expect(await store.pageActivity(event)).toMatchObject({ accepted: true });
+    nowMs += 49;
+    expect(await store.pageActivity(event)).toMatchObject({ accepted: false, retryAfterMs: 1 });
+    nowMs += 1;
+    expect(await store.pageActivity(event)).toMatchObject({ accepted: true });
+  });
+});
