@@ -230,7 +230,6 @@ local function beat(room, session, viewer, entry, mode, address, said)
       redis.call('ZREMRANGEBYSCORE', room.visible, '-inf', '(' .. nowMs)
       redis.call('ZREMRANGEBYSCORE', room.hidden, '-inf', '(' .. nowMs)
       forgetExpiredViewers(room.viewers, roomKey(room, 'listed'), roomKey(room, 'hiddenViewers'), roomKey(room, 'viewerInfo'), now)
-      redis.call('ZREMRANGEBYSCORE', room.viewers, '-inf', '(' .. nowMs)
       room.trimmed = true
     end
     room.sessions = room.sessions + 1
@@ -268,12 +267,12 @@ local function beat(room, session, viewer, entry, mode, address, said)
       room.online = room.online - gone
     end
     local info = redis.call('HGET', infoKey, viewer)
-    local viewerDeadline
-    newViewer, viewerDeadline = attachViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now, info and select(2, parseInfo(info)))
+    local viewerDeadline, severalTabs
+    newViewer, viewerDeadline, severalTabs = attachViewer(room.viewers, room.tabsPrefix .. viewer, viewer, session, deadline, now, info and select(2, parseInfo(info)))
     if newViewer == 1 then
       viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, viewerDeadline, now, info)
     else
-      viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, viewerDeadline, now, info)
+      viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, viewerDeadline, now, info, severalTabs)
     end
     room.online = room.online + newViewer
     room.changed = true

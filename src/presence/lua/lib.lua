@@ -130,19 +130,21 @@ local function detachViewer(viewersKey, tabsKey, viewer, session, now)
 end
 
 -- A session takes this viewer (it joined, or named another viewer before). Returns 1 when the
--- viewer was not online before, else 0, and its deadline. firstTab: the session the viewer had
--- alone until now, when known (its tabs set then names it; '?' until it is seen again otherwise).
+-- viewer was not online before, else 0; its deadline; and true when this made its tabs set.
+-- firstTab: the session the viewer had alone until now, when known (its tabs set then names it;
+-- '?' until it is seen again otherwise).
 local function attachViewer(viewersKey, tabsKey, viewer, session, deadline, now, firstTab)
   local current = tonumber(redis.call('ZSCORE', viewersKey, viewer))
   if not current or current < now then
     redis.call('DEL', tabsKey)
     redis.call('ZADD', viewersKey, deadline, viewer)
-    return 1, deadline
+    return 1, deadline, false
   end
-  if redis.call('EXISTS', tabsKey) == 0 then redis.call('ZADD', tabsKey, current, firstTab or '?') end
+  local made = redis.call('EXISTS', tabsKey) == 0
+  if made then redis.call('ZADD', tabsKey, current, firstTab or '?') end
   redis.call('ZADD', tabsKey, deadline, session)
   local _, latest = followTabs(viewersKey, tabsKey, viewer, now)
-  return 0, latest
+  return 0, latest, made
 end
 
 --[[
@@ -153,7 +155,8 @@ end
     hidden   zset: viewer -> its deadline, for the viewers that asked not to be listed, so that
              ZCOUNT from now counts them. A viewer is in it while the latest heartbeat naming it
              said '-', with the same score as in the viewers set (every change of that mirrored).
-    info     hash: viewer -> '<since, 13 digits>|<its session while it has one tab>|<said>'
+    info     hash: viewer -> '<since, 13 digits>|<its session while it has one tab, '*' once it
+             has several (its tabs set then names them)>|<said>'
   A refresh of a listed viewer with one tab that says what it said before costs nothing here.
 ]]
 
@@ -195,14 +198,17 @@ local function viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, 
 end
 
 -- An online viewer was named by a heartbeat that said this; its deadline is now this. info: its
--- info when read already. A viewer online from before its info was kept starts a stretch now.
-local function viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, info)
+-- info when read already; severalTabs: this heartbeat gave it its second tab. A viewer online from
+-- before its info was kept starts a stretch now.
+local function viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, info, severalTabs)
   info = info or redis.call('HGET', infoKey, viewer)
   if not info then
     return viewerCame(listedKey, hiddenKey, infoKey, viewer, session, said, deadline, now, nil)
   end
   local since, tab, before = parseInfo(info)
-  if before ~= said then redis.call('HSET', infoKey, viewer, since .. '|' .. tab .. '|' .. said) end
+  if before ~= said or severalTabs then
+    redis.call('HSET', infoKey, viewer, since .. '|' .. (severalTabs and '*' or tab) .. '|' .. said)
+  end
   local wasListed, listed = isListed(before), isListed(said)
   if wasListed and not listed then
     redis.call('ZREM', listedKey, since .. '|' .. viewer)
@@ -213,22 +219,24 @@ local function viewerSaid(listedKey, hiddenKey, infoKey, viewer, session, said, 
   if not listed then redis.call('ZADD', hiddenKey, deadline, viewer) end
 end
 
--- Viewers whose deadline passed leave the list's keys, once: before a trim of the viewers set.
+-- Viewers whose deadline passed leave the viewers set and the list's keys: at most
+-- FORGOTTEN_PER_CALL of them, the earliest, so that no call grows with how many left at once (the
+-- rest go with later joins; an expired member is never counted, as counts range from now).
+local FORGOTTEN_PER_CALL = 1000
 local function forgetExpiredViewers(viewersKey, listedKey, hiddenKey, infoKey, now)
-  local gone = redis.call('ZRANGEBYSCORE', viewersKey, '-inf', '(' .. ms(now))
-  for i = 1, #gone, 1000 do
-    local some = {unpack(gone, i, math.min(i + 999, #gone))}
-    local infos = redis.call('HMGET', infoKey, unpack(some))
-    local members = {}
-    for j = 1, #some do
-      if infos[j] then members[#members + 1] = parseInfo(infos[j]) .. '|' .. some[j] end
-    end
-    if #members > 0 then
-      redis.call('ZREM', listedKey, unpack(members))
-      redis.call('HDEL', infoKey, unpack(some))
-    end
+  local gone = redis.call('ZRANGEBYSCORE', viewersKey, '-inf', '(' .. ms(now), 'LIMIT', 0, FORGOTTEN_PER_CALL)
+  if #gone == 0 then return end
+  local infos = redis.call('HMGET', infoKey, unpack(gone))
+  local members = {}
+  for j = 1, #gone do
+    if infos[j] then members[#members + 1] = parseInfo(infos[j]) .. '|' .. gone[j] end
   end
-  redis.call('ZREMRANGEBYSCORE', hiddenKey, '-inf', '(' .. ms(now))
+  if #members > 0 then
+    redis.call('ZREM', listedKey, unpack(members))
+    redis.call('HDEL', infoKey, unpack(gone))
+  end
+  redis.call('ZREM', viewersKey, unpack(gone))
+  redis.call('ZREM', hiddenKey, unpack(gone))
 end
 
 --[[
