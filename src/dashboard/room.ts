@@ -41,6 +41,7 @@ import {
   saveRange,
   stepFor,
 } from './ranges.js';
+import { type ActivityPanel, mountActivity } from './room-activity.js';
 import { download, modelCsv, renderTable, type TableModel, toCsv } from './tables.js';
 import {
   alignedData,
@@ -115,6 +116,8 @@ interface RoomView {
   livePeak: LivePeak | null;
   rows: TimelineRow[];
   chart: UPlot | null;
+  /** Activity beneath the viewers chart, on its axis. */
+  activity: ActivityPanel;
   compareChart: UPlot | null;
   models: Partial<Record<Exclude<CsvName, 'timeline'>, TableModel>>;
   periods: Period[];
@@ -123,11 +126,13 @@ interface RoomView {
 
 const chartHeight = () => (window.innerWidth < 640 ? 220 : 320);
 const chartWidth = (container: HTMLElement) => Math.max(container.clientWidth - 16, 200);
+const activityHeight = () => (window.innerWidth < 640 ? 160 : 200);
 
 /** Shows a room and polls it until the returned view is unmounted. */
 export function mountRoom(shell: Shell, room: string): MountedView {
   const left = new AbortController();
   const el = roomElements();
+  const syncKey = `room-${room}`;
   const v: RoomView = {
     el,
     shell,
@@ -141,6 +146,12 @@ export function mountRoom(shell: Shell, room: string): MountedView {
     livePeak: null,
     rows: [],
     chart: null,
+    activity: mountActivity(
+      left.signal,
+      () => v.range,
+      () => ({ width: chartWidth(el.chart), height: activityHeight() }),
+      syncKey,
+    ),
     compareChart: null,
     models: {},
     periods: [],
@@ -174,6 +185,7 @@ export function mountRoom(shell: Shell, room: string): MountedView {
       left.abort();
       resized.disconnect();
       v.chart?.destroy();
+      v.activity.destroy();
       v.compareChart?.destroy();
     },
   };
@@ -245,11 +257,12 @@ function showRange(v: RoomView): void {
     v.range = current(v.range);
     const range = v.range;
     const history = await api<HistoryAnswer>(
-      `${v.path}/history?step=${range.step}&${query(range)}`,
+      `${v.path}/history?step=${range.step}&include=activity&${query(range)}`,
     );
     if (signal.aborted) return;
     v.history = history.points;
     drawTimeline(v, true);
+    v.activity.show(history.points);
   });
   void loadQuestions(v, signal).catch((err: Error) => {
     if (err instanceof Unauthorized) v.shell.askToken();
@@ -277,15 +290,18 @@ function drawTimeline(v: RoomView, recreate = false): void {
   if (!v.chart || recreate) {
     v.chart?.destroy();
     v.chart = new window.uPlot(
-      timelineOptions(() => v.range, data, {
-        width: chartWidth(container),
-        height: chartHeight(),
-      }),
+      timelineOptions(
+        () => v.range,
+        data,
+        { width: chartWidth(container), height: chartHeight() },
+        `room-${v.room}`,
+      ),
       data,
       container,
     );
   } else {
     v.chart.setData(data);
+    v.activity.follow();
   }
 }
 
@@ -417,6 +433,7 @@ function setRange(v: RoomView, range: Range): void {
   saveRange(range);
   v.range = range;
   v.history = null;
+  v.activity.show(null);
   v.compared.clear();
   v.compareChart?.destroy();
   v.compareChart = null;
@@ -472,6 +489,7 @@ function wireRoom(v: RoomView): ResizeObserver {
   const resized = new ResizeObserver(() => {
     if (v.chart && el.chart.clientWidth > 0) {
       v.chart.setSize({ width: chartWidth(el.chart), height: chartHeight() });
+      v.activity.resize({ width: chartWidth(el.chart), height: activityHeight() });
     }
   });
   resized.observe(el.chart);

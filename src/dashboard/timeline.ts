@@ -136,6 +136,7 @@ export function timelineOptions(
   range: () => Range,
   data: UPlot.AlignedData,
   size: { width: number; height: number },
+  syncKey?: string,
 ): UPlot.Options {
   // A line through a handful of buckets is hard to see: show each as a dot as well.
   const dots = (i: number) => valuesIn(data[i] as (number | null | undefined)[]) <= 90;
@@ -159,6 +160,8 @@ export function timelineOptions(
   });
   return {
     ...size,
+    // One cursor with the charts beneath it on the same axis (the room's activity).
+    ...(syncKey ? { cursor: { sync: { key: syncKey } } } : {}),
     scales: {
       // The picked range is the axis, whatever the data covers.
       x: { time: true, range: () => [range().fromMs / 1000, range().toMs / 1000] },
