@@ -357,12 +357,18 @@ export const settings = {
       doc: "delivered webhook events are deleted this many days after delivery, by the archive's retention; dead letters stay",
     },
   ),
-  RETAIN_MINUTES_DAYS: keptDays('30', 'minute rows (`snapshots`) and their joins by entry'),
+  RETAIN_MINUTES_DAYS: keptDays(
+    '30',
+    'minute rows (`snapshots`) and their joins by entry and activity (`snapshot_entries`, `snapshot_activity`)',
+  ),
   RETAIN_HOURS_DAYS: keptDays(
     '730',
-    'hourly rollups (`snapshots_hourly`, `snapshot_entries_hourly`)',
+    'hourly rollups (`snapshots_hourly`, `snapshot_entries_hourly`, `snapshot_activity_hourly`)',
   ),
-  RETAIN_DAYS_DAYS: keptDays('0', 'daily rollups (`snapshots_daily`, `snapshot_entries_daily`)'),
+  RETAIN_DAYS_DAYS: keptDays(
+    '0',
+    'daily rollups (`snapshots_daily`, `snapshot_entries_daily`, `snapshot_activity_daily`)',
+  ),
   RETAIN_LIVE_PERIODS_DAYS: keptDays('730', 'closed live periods, by when they ended'),
   RETENTION_CRON: setting(
     {
