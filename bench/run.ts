@@ -13,6 +13,8 @@
 //   viewers-list   the online list of rooms up to 1 000 000 viewers: pages, ?ids=, heartbeats beside
 //                  list reads, and a refresh's cost before and after the list (bench/viewers-list.ts:
 //                  its own redis-servers and service, on spare ports)
+//   activity       what an activity event (backend, page, a batch of 500) costs Redis beside a
+//                  heartbeat refresh, at the store level (bench/activity.ts: its own redis-server)
 // The service runs at its shipped defaults (default log level and limits, the archive job running
 // against PostgreSQL), each simulated page on its own client address behind a trusted proxy; only
 // the ttls are long, so that the loaded sessions stay online through the run. Starts its own
@@ -27,6 +29,7 @@ import { createRedisClient, waitForReady } from '../src/presence/redis-client.js
 import { RedisPresenceStore } from '../src/presence/redis-store.js';
 import type { Heartbeat } from '../src/presence/store.js';
 import { RedisServer } from '../test/support/redis-server.js';
+import { activityBench, activityOptions, activityTable } from './activity.js';
 import { costBench, costTable } from './cost.js';
 import { busyRoomChurnPerS, countPollingBench, countPollingTable } from './count-polling.js';
 import {
@@ -66,6 +69,7 @@ const parts = [
   'rooms-list',
   'polling',
   'viewers-list',
+  'activity',
 ] as const;
 type Part = (typeof parts)[number];
 /** BENCH_ONLY=polling,room-size: the parts to run; all of them without it. */
@@ -252,6 +256,7 @@ try {
   const viewersList = chosen('viewers-list')
     ? await viewersListBench({ ...viewersListOptions(), durationS, repeats, connections })
     : undefined;
+  const activity = chosen('activity') ? await activityBench(activityOptions()) : undefined;
 
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const cpuOf = (row: string) =>
@@ -359,6 +364,14 @@ try {
       'The online list (bench/viewers-list.ts; its own redis-servers and the service from source):',
       '',
       ...viewersListTable(viewersList),
+    );
+  }
+  if (activity) {
+    lines.push(
+      '',
+      `What activity costs Redis beside a heartbeat refresh (bench/activity.ts, store level, its own redis-server; ${activity.options.rounds} rounds, medians (range), each round's ratios against its own refreshes):`,
+      '',
+      ...activityTable(activity),
     );
   }
   if (growth) {
