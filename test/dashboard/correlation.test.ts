@@ -2,6 +2,7 @@
 // found on a series shifted by k minutes (positive = activity after viewers), not enough data
 // under 30 minutes, an undefined r for a constant series; and the per-minute activity the chart
 // draws. The browser suite checks the sentence on the page.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   type ActivityPoint,
@@ -18,6 +19,7 @@ import {
   maxLagMin,
   minMinutes,
   pearson,
+  weakR,
 } from '../../src/dashboard/correlation.js';
 import { customRange } from '../../src/dashboard/ranges.js';
 
@@ -202,5 +204,18 @@ describe('activity per minute', () => {
       activity: [3, 0, null, 4],
     });
     expect(minuteSeries(points, range, 'comment').activity).toEqual([2, 0, null, 0]);
+  });
+});
+
+describe("the dashboard's README", () => {
+  it('states the numbers the code uses', () => {
+    const readme = readFileSync(
+      new URL('../../src/dashboard/README.md', import.meta.url),
+      'utf8',
+    ).replace(/\s+/g, ' ');
+    expect(readme).toContain(`the ${maxDrawnKinds} largest kinds`);
+    expect(readme).toContain(`at the lag from −${maxLagMin} to +${maxLagMin} minutes`);
+    expect(readme).toContain(`a lag needs ${minMinutes} such minutes`);
+    expect(readme).toContain(`|r| < ${weakR} at every lag`);
   });
 });

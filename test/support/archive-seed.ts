@@ -5,7 +5,7 @@
 import { count, eq, sql } from 'drizzle-orm';
 import { runSnapshot } from '../../src/archive/snapshot.js';
 import type { Database } from '../../src/db/client.js';
-import { snapshots } from '../../src/db/schema/index.js';
+import { snapshotActivity, snapshots } from '../../src/db/schema/index.js';
 import { MemoryPresenceStore } from '../../src/presence/memory-store.js';
 import { rebuildRollups } from './seed.js';
 import { testConfig } from './stores.js';
@@ -112,5 +112,51 @@ export async function seedSnapshotRows(
     .select({ rows: count() })
     .from(snapshots)
     .where(eq(snapshots.room, room));
+  return written?.rows ?? 0;
+}
+
+/**
+ * Writes the activity of minutes already seeded with seedSnapshotRows (same room and startMs):
+ * activity[i] is minute i's events by kind (null or {} for none), each row beside the snapshot
+ * row of its minute, with that row's period, as the snapshot job writes them; then the room's
+ * hourly and daily activity rollups, summed from its minute rows. A minute without a snapshot row
+ * gets no activity. Returns the activity rows written.
+ */
+export async function seedActivityRows(
+  database: Database,
+  room: string,
+  startMs: number,
+  activity: readonly (Readonly<Record<string, number>> | null)[],
+): Promise<number> {
+  const rows = activity.flatMap((kinds, i) =>
+    Object.entries(kinds ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => ({ i, kind, n })),
+  );
+  if (rows.length > 0) {
+    await database.db.execute(sql`
+      WITH event AS (
+        SELECT (r->>'i')::int AS i, r->>'kind' AS kind, (r->>'n')::int AS n
+        FROM jsonb_array_elements(${JSON.stringify(rows)}::jsonb) AS a(r)
+      )
+      INSERT INTO snapshot_activity (room, period_start, period_end, kind, count)
+      SELECT s.room, s.period_start, s.period_end, e.kind, e.n
+      FROM event e JOIN snapshots s ON s.room = ${room}
+        AND s.period_end = to_timestamp((${startMs}::bigint + (e.i + 1) * ${minuteMs}) / 1000.0)`);
+  }
+  for (const [table, unit, column] of [
+    ['snapshot_activity_hourly', 'hour', 'hour'],
+    ['snapshot_activity_daily', 'day', 'day'],
+  ] as const) {
+    await database.db.execute(sql`DELETE FROM ${sql.raw(table)} WHERE room = ${room}`);
+    await database.db.execute(sql`
+      INSERT INTO ${sql.raw(table)} (room, ${sql.raw(column)}, kind, count)
+      SELECT room, date_trunc(${unit}, period_start, 'UTC'), kind, sum(count)
+      FROM snapshot_activity WHERE room = ${room} GROUP BY 1, 2, 3`);
+  }
+  const [written] = await database.db
+    .select({ rows: count() })
+    .from(snapshotActivity)
+    .where(eq(snapshotActivity.room, room));
   return written?.rows ?? 0;
 }
