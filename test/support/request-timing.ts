@@ -29,7 +29,8 @@ export class ServiceTimings {
   private readonly waited: [number, number][] = [];
   private sorted = true;
 
-  read(line: string): void {
+  /** Reads a line of the service's stdout; false when it is not one of these. */
+  read(line: string): boolean {
     if (line.startsWith(requestPrefix)) {
       const timing = JSON.parse(line.slice(requestPrefix.length)) as RequestTiming;
       this.requests.set(timing.tag, timing);
@@ -42,7 +43,8 @@ export class ServiceTimings {
       const [at, waited] = line.slice(waitedPrefix.length).split(' ').map(Number);
       this.waited.push([at!, waited!]);
       this.sorted = false;
-    }
+    } else return false;
+    return true;
   }
 
   /**

@@ -52,10 +52,14 @@ export function startServer(
   };
   const timings = new ServiceTimings();
   let partial = '';
+  /** The chunk without the timing lines, which go to `timings`. */
   const readTimings = (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
-    for (const line of lines) timings.read(line);
+    return lines
+      .filter((line) => !timings.read(line))
+      .map((line) => `${line}\n`)
+      .join('');
   };
   return new Promise((resolve, reject) => {
     let out = '';
@@ -65,8 +69,8 @@ export function startServer(
     }, 90_000);
     // Read to the end: a pipe nobody drains would stop the server once it is full.
     child.stdout?.on('data', (chunk) => {
-      if (timing) readTimings(String(chunk));
-      if (out.length < 100_000) out += String(chunk);
+      const text = timing ? readTimings(String(chunk)) : String(chunk);
+      if (out.length < 100_000) out += text;
       const port = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
       if (port) {
         clearTimeout(timer);
