@@ -174,6 +174,10 @@ export async function startApi(
     COUNT_MAX_AGE_S: '0',
     LOG_LEVEL: 'silent',
     PORT: '0',
+    // No load shedding and no stretched intervals: the event-loop delay of this process is the
+    // machine's load (the browser, other test files), not the API's (as in testConfig).
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    STRETCH_EVENT_LOOP_DELAY_MS: '0',
     ...storeEnv(),
     ...env,
   });
