@@ -5,7 +5,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -21,6 +21,7 @@ import {
   postgresUrl,
   uniqueSchema,
 } from '../support/databases.js';
+import { newPglite } from '../support/pglite.js';
 
 /** The last migration before the rollup tables. */
 const lastBefore = '0004_webhook_comments';
@@ -114,7 +115,7 @@ describe.each(databaseKinds)('migrating a database of today’s schema on $kind'
     let query: (text: string) => Promise<Record<string, unknown>[]>;
     let closeOld: () => Promise<void>;
     if (kind === 'pglite') {
-      pglite = await PGlite.create('memory://');
+      pglite = await newPglite();
       await pglite.exec(
         `CREATE SCHEMA "${schema}"; SET search_path TO "${schema}"; SET TIME ZONE 'UTC'`,
       );

@@ -41,11 +41,19 @@ export const databaseKinds: { kind: DatabaseKind }[] = hasPostgres
 /** A schema name no other test file uses. */
 export const uniqueSchema = (label = 't') => `${label}_${randomBytes(6).toString('hex')}`;
 
-/** Opens a fresh, migrated archive database of the given kind. */
-export function openTestDatabase(kind: DatabaseKind, schema = uniqueSchema()): Promise<Database> {
+/**
+ * Opens a fresh, migrated archive database of the given kind: on PGlite a database of its own in
+ * `public` (migrated already, see pglite.ts) unless a schema is named, on PostgreSQL a new schema.
+ */
+export function openTestDatabase(kind: DatabaseKind, schema?: string): Promise<Database> {
   return kind === 'pglite'
-    ? openMemoryDatabase({ schema })
-    : openDatabase({ databaseUrl: postgresUrl, dataDir: '', schema, maxConnections: 4 });
+    ? openMemoryDatabase(schema === undefined ? {} : { schema })
+    : openDatabase({
+        databaseUrl: postgresUrl,
+        dataDir: '',
+        schema: schema ?? uniqueSchema(),
+        maxConnections: 4,
+      });
 }
 
 /**
