@@ -1,11 +1,14 @@
 // A year of one room in the database (seeded with set-based SQL, as the snapshot job would have
 // left it: a minute row for every minute, and the rollups the migration builds from them): the
-// history route answers a year at 1d and 30 days at 1h from the rollup tables, quickly.
+// history route answers a year at 1d and 30 days at 1h from the rollup tables, quickly. How
+// quickly is measured in wall time, which a busy machine stretches: in CI and with
+// HEADCOUNT_LONG=1 (test/support/long-runs.ts), not in a developer's run of the whole suite.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/client.js';
 import { auth, openArchiveApp } from '../support/archive-app.js';
 import { closeTestDatabase, databaseKinds, openTestDatabase } from '../support/databases.js';
+import { longRuns } from '../support/long-runs.js';
 import { roomPrefix } from '../support/readings.js';
 import { rebuildRollups } from '../support/seed.js';
 
@@ -55,18 +58,20 @@ describe.each(databaseKinds)('a year of history on $kind', ({ kind }) => {
   const year = 'from=2025-01-01T00:00:00Z&to=2026-01-01T00:00:00Z&step=1d';
   const month = 'from=2025-06-01T00:00:00Z&to=2025-07-01T00:00:00Z&step=1h';
 
-  it('answers a year at 1d and 30 days at 1h within the goal, from the rollups alone', async () => {
+  it(`answers a year at 1d and 30 days at 1h${longRuns ? ' within the goal' : ''}, from the rollups alone`, async () => {
     const days = await history(year);
     const hours = await history(month);
     expect(days.points).toHaveLength(365);
     expect(hours.points).toHaveLength(720);
-    const yearMs = await medianMs(year);
-    const monthMs = await medianMs(month);
-    console.info(
-      `history on ${kind}, a year of minutes stored: a year at 1d ${yearMs.toFixed(1)} ms, 30 days at 1h ${monthMs.toFixed(1)} ms (median of 9)`,
-    );
-    expect(yearMs).toBeLessThan(goalMs * slack);
-    expect(monthMs).toBeLessThan(goalMs * slack);
+    if (longRuns) {
+      const yearMs = await medianMs(year);
+      const monthMs = await medianMs(month);
+      console.info(
+        `history on ${kind}, a year of minutes stored: a year at 1d ${yearMs.toFixed(1)} ms, 30 days at 1h ${monthMs.toFixed(1)} ms (median of 9)`,
+      );
+      expect(yearMs).toBeLessThan(goalMs * slack);
+      expect(monthMs).toBeLessThan(goalMs * slack);
+    }
     // The same answers with no minute row left: they came from the rollup tables.
     await database.query(`DELETE FROM snapshots WHERE room = '${room}'`);
     expect((await history(year)).points).toEqual(days.points);
