@@ -224,16 +224,24 @@ for (const kind of storeKinds) {
     it('a refused heartbeat leaves its session as it was: it still goes offline at the earlier deadline', async () => {
       // The Redis store writes a heartbeat and reads the one before in one command; a refusal
       // must put the earlier value back (found by breaking that on purpose under the property test).
-      const room = id('room');
-      const session = id('s');
-      await beat({ room, session });
       // Refused (a third of the interval is 200 ms), but late enough that a deadline it wrote
-      // would outlast the one the session has.
-      await sleep(150);
-      expect((await store.heartbeat({ room, session, state: 'visible' })).accepted).toBe(false);
-      // Past the first heartbeat's deadline, before the refused one's would be.
-      await sleep(fastRules.visibleTtlMs - 150 + 50);
-      expect(await beat({ room, session })).toMatchObject({ sessions: 1, joined: true });
+      // would outlast the one the session has. The store's clock says whether the second heartbeat
+      // came inside those 200 ms: one that a busy machine made later is accepted, rightly, and the
+      // case is made again with a new session.
+      for (let attempt = 1; ; attempt++) {
+        const room = id('room');
+        const session = id('s');
+        const first = await beat({ room, session });
+        await sleep(150);
+        const second = await store.heartbeat({ room, session, state: 'visible' });
+        const late = second.at - first.at >= fastRules.visibleIntervalMs / 3;
+        if (late && second.accepted && attempt < 5) continue;
+        expect(second.accepted).toBe(false);
+        // Past the first heartbeat's deadline, before the refused one's would be.
+        await sleep(fastRules.visibleTtlMs - 150 + 50);
+        expect(await beat({ room, session })).toMatchObject({ sessions: 1, joined: true });
+        return;
+      }
     });
 
     it('keeps the exact peak of the live period with the time it was first reached', async () => {
