@@ -14,7 +14,15 @@ const src = fileURLToPath(new URL('../src/', import.meta.url));
  */
 const layers: string[][] = [
   // Leaves: the error model, ids, bounded waits, the kinds of settings and their parsers.
-  ['errors.ts', 'ids.ts', 'timeout.ts', 'setting.ts', 'trust-proxy.ts', 'signing-keys.ts'],
+  [
+    'errors.ts',
+    'ids.ts',
+    'timeout.ts',
+    'setting.ts',
+    'trust-proxy.ts',
+    'signing-keys.ts',
+    'body-limits.ts',
+  ],
   ['config.ts', 'readiness.ts'],
   ['logging.ts', 'http-timeouts.ts', 'metrics/'],
   // The two stores: presence in Redis (or in process), the archive database.
