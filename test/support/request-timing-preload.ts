@@ -4,7 +4,13 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { openSync, readSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type RequestTiming, requestPrefix, timingHeader, waitedPrefix } from './request-timing.js';
+import {
+  type RequestTiming,
+  requestPrefix,
+  startPrefix,
+  timingHeader,
+  waitedPrefix,
+} from './request-timing.js';
 
 interface HttpMessage {
   request: IncomingMessage;
@@ -37,8 +43,10 @@ const started = new WeakMap<ServerResponse, { at: number; waited: number }>();
 
 subscribe('http.server.request.start', (message) => {
   const { request, response } = message as HttpMessage;
-  if (request.headers[timingHeader] !== undefined)
-    started.set(response, { at: performance.now(), waited: waitedMs() });
+  const tag = request.headers[timingHeader];
+  if (tag === undefined) return;
+  started.set(response, { at: performance.now(), waited: waitedMs() });
+  write(`${startPrefix}${tag}`);
 });
 
 subscribe('http.server.response.finish', (message) => {

@@ -1,15 +1,18 @@
-// How long a service process took for each request, by its own clock: what a test that holds the
-// service to a deadline reads instead of its own wall clock, which also counts the time its own
-// process, the kernel and the connections take on a machine busy with other work. startServer's
-// `timing` option loads request-timing-preload.ts into the service; it writes to stdout, for each
-// request tagged with the x-test-request header, when the request event came and when the answer
-// was handed to the socket, and every 10 ms how long the kernel has kept the service's thread
-// waiting for a CPU while it could run (Linux's schedstat run delay; 0 where there is none).
+// What a service process saw of each request, by its own clock: whether it had the request at all,
+// and how long it took, which a test that holds the service to a deadline reads instead of its own
+// wall clock (that also counts the time its own process, the kernel and the connections take on a
+// machine busy with other work). startServer's `timing` option loads request-timing-preload.ts
+// into the service; it writes to stdout, for each request tagged with the x-test-request header,
+// when its request event came and when the answer was handed to the socket, and every 10 ms how
+// long the kernel has kept the service's thread waiting for a CPU while it could run (Linux's
+// schedstat run delay; 0 where there is none).
 
 /** The header that tags a request to be measured; its value names the request. */
 export const timingHeader = 'x-test-request';
 export const requestPrefix = 'request-timing ';
 export const waitedPrefix = 'run-delay ';
+/** `request-start <tag>`: the service has the request (its request event came). */
+export const startPrefix = 'request-start ';
 
 /** One tagged request, on the service's clock (performance.now() of its process), ms. */
 export interface RequestTiming {
@@ -25,6 +28,8 @@ export interface RequestTiming {
 /** What the service wrote; reads its stdout line by line. */
 export class ServiceTimings {
   readonly requests = new Map<string, RequestTiming>();
+  /** The tags of the requests the service had, answered or not. */
+  readonly started = new Set<string>();
   /** [time, run delay so far] pairs, ms. */
   private readonly waited: [number, number][] = [];
   private sorted = true;
@@ -39,6 +44,8 @@ export class ServiceTimings {
         [timing.finishedAt, timing.waitedAtFinish],
       );
       this.sorted = false;
+    } else if (line.startsWith(startPrefix)) {
+      this.started.add(line.slice(startPrefix.length));
     } else if (line.startsWith(waitedPrefix)) {
       const [at, waited] = line.slice(waitedPrefix.length).split(' ').map(Number);
       this.waited.push([at!, waited!]);
