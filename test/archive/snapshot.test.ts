@@ -20,21 +20,17 @@ import { fastRules, openStore, type StoreKind, type TestStore } from '../support
 const realSleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const id = (label: string) => `${label}-${randomBytes(5).toString('hex')}`;
 
+/** Sessions live 3 s: a database write that a busy machine makes slow does not outlast them. */
+const rules = { ...fastRules, visibleTtlMs: 3_000, hiddenTtlMs: 6_000 };
+
 /**
- * The embedded store runs on this process's clock plus the time the test skipped: waiting on it
- * costs nothing, and a database write that a busy machine makes slow never ages its sessions.
- * Redis keeps its own time: there sessions live 3 s, so that such a write cannot outlast them.
+ * The embedded store runs on this process's clock plus the time the test skipped, so waiting on
+ * it costs nothing; Redis keeps its own time.
  */
 function timingFor(kind: StoreKind) {
-  if (kind !== 'embedded')
-    return {
-      rules: { ...fastRules, visibleTtlMs: 3_000, hiddenTtlMs: 6_000 },
-      storeNow: Date.now,
-      sleep: realSleep,
-    };
+  if (kind !== 'embedded') return { storeNow: Date.now, sleep: realSleep };
   let skippedMs = 0;
   return {
-    rules: fastRules,
     storeNow: () => Date.now() + skippedMs,
     sleep: async (ms: number) => {
       skippedMs += ms;
@@ -52,7 +48,7 @@ describe.each(databaseKinds)('snapshot job on $kind', ({ kind }) => {
   afterAll(() => closeTestDatabase(database));
 
   describe.each(storeKinds)('with the %s store', (storeKind) => {
-    const { rules, storeNow, sleep } = timingFor(storeKind);
+    const { storeNow, sleep } = timingFor(storeKind);
     let opened: TestStore | null;
     let store: PresenceStore;
     beforeAll(async () => {
